@@ -1,0 +1,102 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+import { DomainError } from '../errors/domain-error';
+import { ERROR_CATALOG, ErrorCode } from '../errors/error-codes';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem-details';
+import { isDatabaseUnavailable } from '../../database/database-errors';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Fastify's own errors (body parsing, limits) that reach the filter, with a safe detail. */
+const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'the request body is over the size limit'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['VALIDATION_FAILED', 'the content length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['VALIDATION_FAILED', 'the JSON body is empty'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['VALIDATION_FAILED', 'the body is not valid JSON'],
+};
+
+interface Resolved {
+  code: ErrorCode;
+  /** Extra members, e.g. the Terminus report of a failed health check. */
+  extensions?: Record<string, unknown>;
+  detail?: string;
+  errors?: DomainError['errors'];
+  headers?: Record<string, string>;
+}
+
+/**
+ * Turns every error into an RFC 9457 problem document. Unknown errors are
+ * logged with the request id and answered as a bare 500: no stack trace, SQL
+ * or internal path ever reaches the client.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const resolved = this.resolve(exception);
+    if (resolved.code === 'INTERNAL_ERROR') {
+      this.logger.error(
+        `unhandled error on ${request.method} ${request.routeOptions?.url ?? request.url}`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+    }
+    sendProblem(reply, request.id, resolved);
+  }
+
+  private resolve(exception: unknown): Resolved {
+    if (exception instanceof DomainError) {
+      return { code: exception.code, detail: exception.detail, errors: exception.errors, headers: exception.headers };
+    }
+    if (exception instanceof ThrottlerException) return { code: 'RATE_LIMITED', detail: 'too many requests' };
+    if (isDatabaseUnavailable(exception)) {
+      return { code: 'SERVICE_UNAVAILABLE', detail: 'the database is unavailable, retry later', headers: { 'Retry-After': '5' } };
+    }
+    if (exception instanceof QueryFailedError && (exception.driverError as { code?: string })?.code === '23505') {
+      return { code: 'CONFLICT', detail: 'a resource with these unique values already exists' };
+    }
+    const fastifyCode = (exception as { code?: string })?.code;
+    if (fastifyCode && FASTIFY_ERRORS[fastifyCode]) {
+      const [code, detail] = FASTIFY_ERRORS[fastifyCode];
+      return { code, detail };
+    }
+    if (exception instanceof SyntaxError || (exception as { statusCode?: number })?.statusCode === 400) {
+      return { code: 'VALIDATION_FAILED', detail: 'the body is not valid JSON' };
+    }
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      if (isHealthReport(body)) return { code: 'SERVICE_UNAVAILABLE', detail: 'a dependency is not healthy', extensions: body };
+      const code = CODE_BY_STATUS[exception.getStatus()];
+      if (code) return { code, detail: code === 'NOT_FOUND' ? 'no such resource' : undefined };
+    }
+    return { code: 'INTERNAL_ERROR' };
+  }
+}
+
+/** Terminus answers failed checks with `{status, info, error, details}`, which API.md keeps as the body. */
+function isHealthReport(body: unknown): body is Record<string, unknown> {
+  return !!body && typeof body === 'object' && 'details' in body && 'status' in body;
+}
+
+export function sendProblem(reply: FastifyReply, requestId: string, resolved: Resolved): void {
+  const problem = { ...buildProblem(resolved.code, requestId, resolved.detail, resolved.errors), ...resolved.extensions };
+  if (resolved.headers) reply.headers(resolved.headers);
+  void reply.status(ERROR_CATALOG[resolved.code].status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

@@ -1,0 +1,42 @@
+import { FastifyRequest } from 'fastify';
+import { DomainError } from '../errors/domain-error';
+
+/** Longer strings are never legitimate in this API; the DTOs bound most fields tighter. */
+export const MAX_STRING_LENGTH = 10_000;
+const MAX_DEPTH = 16;
+
+/**
+ * Removes NUL characters from every string of a parsed JSON body and refuses
+ * over-long strings and over-deep nesting, before validation sees the body.
+ * Prototype-poisoning keys never get here: the JSON parser rejects them.
+ */
+export function sanitizeBody(request: FastifyRequest): void {
+  if (request.body !== undefined && request.body !== null) {
+    request.body = clean(request.body, '', 0);
+  }
+}
+
+function clean(value: unknown, path: string, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw tooDeep(path);
+  if (typeof value === 'string') {
+    if (value.length > MAX_STRING_LENGTH) {
+      throw new DomainError('VALIDATION_FAILED', 'a string is too long', [
+        { field: path || 'body', message: `must be at most ${MAX_STRING_LENGTH} characters` },
+      ]);
+    }
+    return value.includes('\u0000') ? value.replace(/\u0000/g, '') : value;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => clean(item, `${path}[${i}]`, depth + 1));
+  if (value && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      object[key] = clean(object[key], path ? `${path}.${key}` : key, depth + 1);
+    }
+  }
+  return value;
+}
+
+const tooDeep = (path: string) =>
+  new DomainError('VALIDATION_FAILED', 'the body is nested too deeply', [
+    { field: path || 'body', message: `must nest at most ${MAX_DEPTH} levels` },
+  ]);

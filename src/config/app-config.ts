@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Parses "true"/"false" strictly: a typo must stop the process, not read as false. */
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
+const postgresUrl = url(['postgres:', 'postgresql:']);
+
+/** Every operator setting of API.md, validated once at start. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(postgresUrl)),
+  PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL: int(1).default(900),
+  REFRESH_TOKEN_TTL: int(1).default(2592000),
+  PLATFORM_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|\d+)$/, 'must be false or a number of proxy hops')
+    .transform((v) => (v === 'false' ? 0 : Number(v)))
+    .default(0),
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_AUTH: int(1).default(10),
+  RATE_LIMIT_WALLETS: int(1).default(60),
+  RATE_LIMIT_CART: int(1).default(100),
+  RATE_LIMIT_ORDERS: int(1).default(30),
+  RATE_LIMIT_DEFAULT: int(1).default(200),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(60),
+  BODY_LIMIT_BYTES: int(1).default(1048576),
+  AUDIT_BATCH_SIZE: int(1, 10000).default(100),
+  AUDIT_FLUSH_INTERVAL_MS: int(10).default(5000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO: bool.optional(),
+  SHUTDOWN_DRAIN_MS: int(0).default(5000),
+  MIGRATIONS_RUN: bool.default(true),
+});
+
+type Env = z.output<typeof envSchema>;
+
+export interface AppConfig extends Omit<Env, 'SEED_DEMO'> {
+  /** True when no DATABASE_URL is set and the embedded PGlite serves. */
+  embeddedDatabase: boolean;
+  SEED_DEMO: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Validates the environment; throws a ConfigError whose message names the
+ * first bad variable, so the process stops with one clear line.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
+  // An empty value counts as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const values = parsed.data;
+  if (values.NODE_ENV === 'production' && !values.JWT_SECRET) {
+    throw new ConfigError('Invalid setting JWT_SECRET: required when NODE_ENV=production');
+  }
+  const embeddedDatabase = !values.DATABASE_URL;
+  return { ...values, embeddedDatabase, SEED_DEMO: values.SEED_DEMO ?? embeddedDatabase };
+}

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { MIGRATIONS } from './migrations';
+
+/** How long a request may wait for a pooled connection before it is answered 503. */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+const common = {
+  type: 'postgres' as const,
+  migrations: MIGRATIONS,
+  migrationsTableName: 'schema_migrations',
+  synchronize: false,
+  logging: false,
+  installExtensions: false,
+};
+
+/** Opens the embedded PostgreSQL (PGlite): a folder, or `memory://`. */
+export async function openPglite(dataDir: string): Promise<PGlite> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  return PGlite.create(dataDir);
+}
+
+/** PGlite is one session: the pool holds exactly one client bound to it. */
+export function pgliteDataSourceOptions(pglite: PGlite): DataSourceOptions {
+  const { connection } = createPgConfig(pglite);
+  return {
+    ...common,
+    poolSize: 1,
+    connectTimeoutMS: 30_000,
+    extra: { connection, max: 1, connectionTimeoutMillis: 30_000 },
+  };
+}
+
+/**
+ * Real PostgreSQL. `role` switches every pooled connection to the application
+ * role at connect time (a startup parameter, so no extra round trip).
+ */
+export function postgresDataSourceOptions(
+  config: AppConfig,
+  url: string,
+  options: { role?: string; poolSize?: number } = {},
+): DataSourceOptions {
+  const extra = {
+    max: options.poolSize ?? 20,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    ...(options.role ? { options: `-c role=${options.role}` } : {}),
+  };
+  if (config.DATABASE_REPLICA_URLS.length > 0 && options.poolSize === undefined) {
+    return {
+      ...common,
+      extra,
+      replication: { master: { url }, slaves: config.DATABASE_REPLICA_URLS.map((replica) => ({ url: replica })) },
+    };
+  }
+  return { ...common, url, extra };
+}
+
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  return new DataSource(options).initialize();
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource, EntityManager } from 'typeorm';
+import { isRetryableTransactionError } from './database-errors';
+
+const MAX_ATTEMPTS = 6;
+
+/** A transaction handle: parameterized SQL only, inside one database transaction. */
+export interface Tx {
+  query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * The only way services reach the database. Each unit of work is one
+ * transaction that starts by setting `app.tenant_id` for that transaction
+ * alone (`set_config(..., true)`), so row-level security scopes every query
+ * in it and no setting survives on a pooled connection. Serialization
+ * failures and deadlocks are retried with jittered backoff, never shown.
+ */
+@Injectable()
+export class UnitOfWork {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Runs `work` scoped to one tenant. */
+  forTenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.run(work, "SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+  }
+
+  /**
+   * Runs `work` with no tenant: tenant-owned tables show no row. With
+   * `platform`, the few policies that allow it (the audit log) show every
+   * tenant's rows: for the platform operator's endpoints only.
+   */
+  withoutTenant<T>(work: (tx: Tx) => Promise<T>, options: { platform?: boolean } = {}): Promise<T> {
+    return options.platform
+      ? this.run(work, "SELECT set_config('app.platform', 'on', true)", [])
+      : this.run(work, "SELECT set_config('app.tenant_id', '', true)", []);
+  }
+
+  private async run<T>(work: (tx: Tx) => Promise<T>, setup: string, parameters: unknown[]): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(async (manager: EntityManager) => {
+          await manager.query(setup, parameters);
+          return work({ query: (sql, params) => manager.query(sql, params) });
+        });
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
+        await sleep(Math.random() * 10 * 2 ** attempt);
+      }
+    }
+  }
+}

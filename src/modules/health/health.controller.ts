@@ -1,0 +1,72 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { HealthCheck, HealthCheckService, MemoryHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../../common/decorators/public.decorator';
+import { DatabaseState } from '../../database/database-state';
+import { LifecycleState } from './lifecycle-state';
+import { RedisHealthIndicator } from './redis.health';
+
+/** A heap this large means the process is leaking: take it out of rotation. */
+const HEAP_LIMIT_BYTES = 1536 * 1024 * 1024;
+const DATABASE_PING_TIMEOUT_MS = 2000;
+
+@ApiTags('health')
+@Public()
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly memory: MemoryHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+    private readonly lifecycle: LifecycleState,
+    private readonly databaseState: DatabaseState,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOkResponse({ description: 'Liveness: the process serves, whatever the database does' })
+  root() {
+    return this.health.check([]);
+  }
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOkResponse({ description: 'Liveness: the process serves, whatever the database does' })
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('startup')
+  @HealthCheck()
+  @ApiOkResponse({ description: 'Migrations have run and the service took traffic' })
+  @ApiServiceUnavailableResponse({ description: 'Still starting' })
+  startup() {
+    const started = this.lifecycle.started && this.databaseState.ready;
+    return this.health.check([
+      () => ({ startup: { status: started ? 'up' : 'down', migrationsApplied: this.databaseState.migrationsApplied.length } }),
+    ]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOkResponse({ description: 'Ready: database reachable, Redis up or degraded, heap within bounds' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready, or draining after SIGTERM' })
+  ready() {
+    if (this.lifecycle.draining) {
+      throw new ServiceUnavailableException({
+        status: 'error',
+        info: {},
+        error: { lifecycle: { status: 'down', message: 'shutting down' } },
+        details: { lifecycle: { status: 'down', message: 'shutting down' } },
+      });
+    }
+    return this.health.check([
+      () => this.database.pingCheck('database').withTimeout(DATABASE_PING_TIMEOUT_MS),
+      () => this.redis.check(),
+      () => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES),
+    ]);
+  }
+}
