@@ -1,12 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { LoggingModule } from './common/logging/logging.module';
+import { PaginationModule } from './common/pagination/pagination.module';
 import { createValidationPipe } from './common/pipes/validation.pipe';
 import { DatabaseModule } from './database/database.module';
+import { AuditInterceptor } from './modules/audit/audit.interceptor';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { AuthenticationGuard } from './modules/auth/guards/authentication.guard';
+import { RolesGuard } from './modules/auth/guards/roles.guard';
+import { TenantGuard } from './modules/auth/guards/tenant.guard';
 import { HealthModule } from './modules/health/health.module';
 import { RedisModule } from './modules/redis/redis.module';
+import { TenantsModule } from './modules/tenants/tenants.module';
+import { UsersModule } from './modules/users/users.module';
 
 /**
  * The whole service. Every global guard, interceptor, filter and pipe is
@@ -14,13 +25,29 @@ import { RedisModule } from './modules/redis/redis.module';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), RedisModule.forRoot(config), HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        DatabaseModule.forRoot(config),
+        RedisModule.forRoot(config),
+        PaginationModule,
+        HealthModule,
+        AuditModule,
+        AuthModule,
+        TenantsModule,
+        UsersModule,
+      ],
       providers: [
-        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // Guards run in this order: authentication, tenant, roles.
+        { provide: APP_GUARD, useExisting: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: TenantGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
     };
   }

@@ -34,6 +34,8 @@ export const envSchema = z.object({
     .pipe(z.array(postgresUrl)),
   PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 : _ -').default('saas-core:'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL: int(1).default(900),
   REFRESH_TOKEN_TTL: int(1).default(2592000),
@@ -57,6 +59,8 @@ export const envSchema = z.object({
   SEED_DEMO: bool.optional(),
   SHUTDOWN_DRAIN_MS: int(0).default(5000),
   MIGRATIONS_RUN: bool.default(true),
+  /** log2 of scrypt's cost N for password hashes; lower only in tests. */
+  PASSWORD_HASH_COST: int(10, 20).default(15),
 });
 
 type Env = z.output<typeof envSchema>;

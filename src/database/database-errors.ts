@@ -16,3 +16,9 @@ export function isRetryableTransactionError(error: unknown): boolean {
   const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
   return code === '40001' || code === '40P01';
 }
+
+/** A unique constraint refused the row (duplicate slug, e-mail, sku…). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
+  return code === '23505';
+}

@@ -8,6 +8,8 @@ const MAX_ATTEMPTS = 6;
 /** A transaction handle: parameterized SQL only, inside one database transaction. */
 export interface Tx {
   query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
+  /** Runs `callback` once the transaction has committed (never if it rolls back). */
+  afterCommit(callback: () => void): void;
 }
 
 /**
@@ -39,11 +41,14 @@ export class UnitOfWork {
 
   private async run<T>(work: (tx: Tx) => Promise<T>, setup: string, parameters: unknown[]): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const committed: Array<() => void> = [];
       try {
-        return await this.dataSource.transaction(async (manager: EntityManager) => {
+        const result = await this.dataSource.transaction(async (manager: EntityManager) => {
           await manager.query(setup, parameters);
-          return work({ query: (sql, params) => manager.query(sql, params) });
+          return work({ query: (sql, params) => manager.query(sql, params), afterCommit: (callback) => committed.push(callback) });
         });
+        for (const callback of committed) callback();
+        return result;
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
         await sleep(Math.random() * 10 * 2 ** attempt);
