@@ -83,7 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid setting ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid setting ${String(issue.path[0])}: ${issue.message}`);
   }
   const values = parsed.data;
   if (values.NODE_ENV === 'production' && !values.JWT_SECRET) {
