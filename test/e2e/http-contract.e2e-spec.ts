@@ -1,0 +1,171 @@
+import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
+import { createTenant, TestTenant, uniqueSlug } from '../support/factories';
+import { TestResponse } from '../support/http';
+
+const BODY_LIMIT = 4096;
+
+function expectSecurityHeaders(res: TestResponse) {
+  expect(res.headers['x-content-type-options']).toBe('nosniff');
+  expect(res.headers['x-frame-options']).toBe('DENY');
+  expect(res.headers['x-xss-protection']).toBe('1; mode=block');
+  expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+  expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+  expect(res.headers['permissions-policy']).toEqual(expect.stringContaining('camera=()'));
+  expect(res.headers['permissions-policy']).toEqual(expect.stringContaining('microphone=()'));
+  expect(res.headers['permissions-policy']).toEqual(expect.stringContaining('geolocation=()'));
+  expect(res.headers['x-powered-by']).toBeUndefined();
+  expect(res.headers['x-request-id']).toBeTruthy();
+}
+
+function expectProblem(res: TestResponse, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, code, type: `/errors/${code.toLowerCase().replace(/_/g, '-')}` });
+  expect(typeof res.body.title).toBe('string');
+  expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  expect(res.text).not.toMatch(/\bat .+\.(js|ts):\d+|node_modules|\/src\/|SELECT |INSERT /);
+}
+
+describe('HTTP contract: headers, errors, body handling', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    t = await startTestApp({ BODY_LIMIT_BYTES: String(BODY_LIMIT) });
+    tenant = await createTenant(t.http);
+  });
+  afterAll(() => t.close());
+
+  describe('security headers', () => {
+    it.each([
+      ['a success', () => t.http.get('/api/health')],
+      ['an unknown route', () => t.http.get('/api/does-not-exist')],
+      ['a 401', () => t.http.get('/api/auth/me')],
+      ['a 400', () => t.http.post('/api/auth/login', { nope: true })],
+      ['a 415', () => t.http.request('POST', '/api/auth/login', { rawBody: 'x', contentType: 'text/plain' })],
+    ])('are on %s', async (_, send) => {
+      const res = await send();
+      expectSecurityHeaders(res);
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    });
+
+    it('give Swagger UI only what it needs', async () => {
+      const res = await t.http.get('/api/docs');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expectSecurityHeaders(res);
+      const csp = res.headers['content-security-policy'];
+      expect(csp).toMatch(/script-src 'self'/);
+      expect(csp).toMatch(/style-src 'self' 'unsafe-inline'/);
+      expect(csp).not.toMatch(/unsafe-eval|\*|http:|https:/);
+      expect(csp).toMatch(/frame-ancestors 'none'/);
+    });
+  });
+
+  describe('X-Request-Id', () => {
+    it('echoes a well-formed incoming id, in the header and in problem bodies', async () => {
+      const res = await t.http.get('/api/nowhere', { headers: { 'x-request-id': 'abc.DEF_123:xyz-9' } });
+      expect(res.headers['x-request-id']).toBe('abc.DEF_123:xyz-9');
+      expect(res.body.requestId).toBe('abc.DEF_123:xyz-9');
+    });
+
+    it.each([['a'.repeat(129)], ['bad id with spaces'], ['semi;colon'], ['']])('replaces %j with a generated one', async (incoming) => {
+      const res = await t.http.get('/api/health', { headers: { 'x-request-id': incoming } });
+      expect(res.headers['x-request-id']).not.toBe(incoming);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('generates a distinct id per request', async () => {
+      const [a, b] = await Promise.all([t.http.get('/api/health'), t.http.get('/api/health')]);
+      expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+    });
+  });
+
+  describe('problem details', () => {
+    it('answer unknown routes with 404 NOT_FOUND', async () => {
+      expectProblem(await t.http.get('/api/nothing/here'), 404, 'NOT_FOUND');
+      expectProblem(await t.http.delete('/api/health'), 404, 'NOT_FOUND');
+    });
+
+    it('list field errors for validation failures, and only for them', async () => {
+      const res = await t.http.post('/api/auth/login', { tenant: 'x', email: 'a@b.c', password: 'p', extra: 1 });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'extra' })]));
+      const unauthorized = await t.http.get('/api/auth/me');
+      expectProblem(unauthorized, 401, 'UNAUTHENTICATED');
+      expect(unauthorized.body.errors).toBeUndefined();
+    });
+
+    it('refuse wrong types without coercion', async () => {
+      const res = await t.http.post('/api/auth/login', { tenant: 123, email: ['a'], password: null });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'password', 'tenant']);
+    });
+  });
+
+  describe('request bodies', () => {
+    it('over the size limit are 413 PAYLOAD_TOO_LARGE', async () => {
+      const res = await t.http.post('/api/auth/login', { tenant: 'x', email: 'a@b.c', password: 'x'.repeat(BODY_LIMIT) });
+      expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
+    });
+
+    it.each([
+      ['text/plain', 'hello'],
+      ['application/x-www-form-urlencoded', 'tenant=x&email=y&password=z'],
+      ['application/xml', '<a/>'],
+      ['multipart/form-data; boundary=x', '--x--'],
+    ])('of type %s are 415 UNSUPPORTED_MEDIA_TYPE', async (contentType, rawBody) => {
+      expectProblem(await t.http.request('POST', '/api/auth/login', { rawBody, contentType }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it.each([['{"tenant": '], ['not json'], ['{"a":1}{'], ['']])('that are malformed JSON (%j) are 400', async (rawBody) => {
+      const res = await t.http.request('POST', '/api/auth/login', { rawBody, contentType: 'application/json' });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+    });
+
+    it.each([
+      ['__proto__', '{"tenant":"x","email":"a@b.c","password":"p","__proto__":{"polluted":true}}'],
+      ['constructor.prototype', '{"tenant":"x","email":"a@b.c","password":"p","constructor":{"prototype":{"polluted":true}}}'],
+      ['nested __proto__', '{"slug":"abc","name":{"__proto__":{"polluted":true}}}'],
+    ])('with %s keys are refused and pollute nothing', async (_, rawBody) => {
+      const res = await t.http.request('POST', '/api/auth/login', { rawBody, contentType: 'application/json' });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('have NUL characters removed before they are stored', async () => {
+      const slug = uniqueSlug();
+      const res = await t.http.post(
+        '/api/admin/tenants',
+        { slug, name: 'Null\u0000Byte\u0000Shop', adminEmail: `a@${slug}.test`, adminPassword: 'password-123' },
+        { token: PLATFORM_TOKEN },
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.name).toBe('NullByteShop');
+    });
+
+    it('with over-long strings are refused', async () => {
+      const res = await t.http.post('/api/users', { email: 'long@example.com', password: 'x'.repeat(3000), role: 'member' }, { token: tenant.admin.token });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors[0].field).toBe('password');
+    });
+
+    it('with unknown fields are refused', async () => {
+      const res = await t.http.post('/api/users', { email: 'extra@example.com', password: 'password-1', role: 'member', isAdmin: true }, { token: tenant.admin.token });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'isAdmin' })]);
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('declares bearer auth and the X-Tenant-ID header', async () => {
+      const res = await t.http.get('/api/docs-json');
+      expect(res.status).toBe(200);
+      expect(res.body.openapi).toMatch(/^3\./);
+      expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      const login = res.body.paths['/api/auth/me'].get;
+      expect(login.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'X-Tenant-ID', in: 'header' })]));
+      expect(login.security).toEqual([{ bearer: [] }]);
+    });
+  });
+});
