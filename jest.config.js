@@ -27,6 +27,9 @@ const base = {
 };
 
 module.exports = {
+  // Shared 2-core machines: suites boot a whole service and run thousands of
+  // requests; no test asserts on time, this only catches hangs.
+  testTimeout: 600_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },

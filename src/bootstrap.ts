@@ -7,6 +7,7 @@ import { AppConfig } from './config/app-config';
 import { requestIdFor } from './common/http/request-id';
 import { registerRequestLifecycle } from './common/http/request-lifecycle';
 import { registerSecurityHeaders } from './common/http/security-headers';
+import { trackRoutes } from './common/http/route-registry';
 import { setupOpenApi } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 
@@ -30,6 +31,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = adapter.getInstance();
   // Only JSON bodies are accepted: anything else is 415 before it reaches a handler.
   fastify.removeContentTypeParser('text/plain');
+  trackRoutes(fastify);
   await registerSecurityHeaders(fastify);
   registerRequestLifecycle(fastify, config.TRUST_PROXY);
 

@@ -32,6 +32,8 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
     .pipe(z.array(postgresUrl)),
+  /** Connections per instance to PostgreSQL (the embedded database has one). */
+  DATABASE_POOL_SIZE: int(1, 1000).default(20),
   PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */

@@ -44,7 +44,7 @@ export function postgresDataSourceOptions(
   options: { role?: string; poolSize?: number } = {},
 ): DataSourceOptions {
   const extra = {
-    max: options.poolSize ?? 20,
+    max: options.poolSize ?? config.DATABASE_POOL_SIZE,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     ...(options.role ? { options: `-c role=${options.role}` } : {}),

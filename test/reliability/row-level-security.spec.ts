@@ -1,0 +1,100 @@
+import { APP_ROLE } from '../../src/database/app-role';
+import { UnitOfWork } from '../../src/database/unit-of-work';
+import { startTestApp, TestApp } from '../support/test-app';
+import { createTenant, createUser, TestTenant } from '../support/factories';
+
+/**
+ * The second wall: even a query that forgets its WHERE clause cannot see or
+ * touch another tenant's rows, because the service's own connection runs as
+ * a role under forced row-level security.
+ */
+describe('row-level security in the database', () => {
+  let t: TestApp;
+  let a: TestTenant;
+  let b: TestTenant;
+  let uow: UnitOfWork;
+  let tenantTables: string[];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    a = await createTenant(t.http);
+    b = await createTenant(t.http);
+    await createUser(t.http, a);
+    await createUser(t.http, b);
+    uow = t.app.get(UnitOfWork);
+    const rows = await t.dataSource.query(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r'
+          AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = c.oid AND attname = 'tenant_id' AND NOT attisdropped)
+        ORDER BY 1`,
+    );
+    tenantTables = rows.map((r: { relname: string }) => r.relname);
+  });
+  afterAll(() => t.close());
+
+  it('serves requests as the restricted application role', async () => {
+    const [role] = await t.dataSource.query(
+      `SELECT current_user AS name, r.rolsuper, r.rolbypassrls,
+              (SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user) AS owned
+         FROM pg_roles r WHERE r.rolname = current_user`,
+    );
+    expect(role).toEqual({ name: APP_ROLE, rolsuper: false, rolbypassrls: false, owned: 0 });
+  });
+
+  it('has forced RLS and a policy on every table that holds tenant_id', async () => {
+    expect(tenantTables).toEqual(expect.arrayContaining(['users', 'sessions', 'refresh_tokens', 'audit_logs']));
+    const rows = await t.dataSource.query(
+      `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+              (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+         FROM pg_class c WHERE c.relname = ANY($1)`,
+      [tenantTables],
+    );
+    const unprotected = rows.filter((r: any) => !r.relrowsecurity || !r.relforcerowsecurity || r.policies === 0).map((r: any) => r.relname);
+    expect(unprotected).toEqual([]);
+  });
+
+  it('shows no row of any tenant table to a query without the tenant setting', async () => {
+    for (const table of tenantTables) {
+      const [plain] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`);
+      expect(`${table}: ${plain.n}`).toBe(`${table}: 0`);
+      const [inUnit] = await uow.withoutTenant((tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`));
+      expect(`${table}: ${inUnit.n}`).toBe(`${table}: 0`);
+    }
+  });
+
+  it('shows a tenant only its own rows even without a WHERE clause', async () => {
+    const users = await uow.forTenant(a.id, (tx) => tx.query<{ tenant_id: string }>('SELECT tenant_id FROM users'));
+    expect(users.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(users.map((u) => u.tenant_id))).toEqual(new Set([a.id]));
+  });
+
+  it('lets UPDATE and DELETE across tenants touch 0 rows', async () => {
+    const touched = await uow.forTenant(a.id, async (tx) => {
+      const updated = await tx.query(`WITH u AS (UPDATE users SET role = 'admin' WHERE tenant_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM u`, [b.id]);
+      const revoked = await tx.query(`WITH s AS (UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM s`, [b.id]);
+      return [updated[0].n, revoked[0].n];
+    });
+    expect(touched).toEqual([0, 0]);
+    const bUsers = await uow.forTenant(b.id, (tx) => tx.query<{ role: string }>("SELECT role FROM users WHERE role = 'member'"));
+    expect(bUsers.length).toBe(1);
+  });
+
+  it('refuses to write a row into another tenant', async () => {
+    await expect(
+      uow.forTenant(a.id, (tx) =>
+        tx.query("INSERT INTO users (tenant_id, email, password_hash, role) VALUES ($1, 'intruder@x.test', 'x', 'admin')", [b.id]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  it('keeps the audit log append-only for the application role', async () => {
+    await expect(uow.forTenant(a.id, (tx) => tx.query('DELETE FROM audit_logs'))).rejects.toThrow(/permission denied/);
+    await expect(uow.forTenant(a.id, (tx) => tx.query("UPDATE audit_logs SET type = 'X'"))).rejects.toThrow(/permission denied/);
+  });
+
+  it('leaves no tenant setting behind on the connection after a unit of work', async () => {
+    await uow.forTenant(a.id, (tx) => tx.query('SELECT 1'));
+    const [setting] = await t.dataSource.query("SELECT coalesce(current_setting('app.tenant_id', true), '') AS v");
+    expect(setting.v).toBe('');
+  });
+});
