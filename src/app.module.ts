@@ -11,6 +11,8 @@ import { DatabaseModule } from './database/database.module';
 import { AuditInterceptor } from './modules/audit/audit.interceptor';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CartModule } from './modules/cart/cart.module';
+import { CatalogModule } from './modules/catalog/catalog.module';
 import { AuthenticationGuard } from './modules/auth/guards/authentication.guard';
 import { RolesGuard } from './modules/auth/guards/roles.guard';
 import { TenantGuard } from './modules/auth/guards/tenant.guard';
@@ -39,6 +41,8 @@ export class AppModule {
         AuthModule,
         TenantsModule,
         UsersModule,
+        CatalogModule,
+        CartModule,
       ],
       providers: [
         // Guards run in this order: authentication, tenant, roles.

@@ -45,7 +45,12 @@ export class UnitOfWork {
       try {
         const result = await this.dataSource.transaction(async (manager: EntityManager) => {
           await manager.query(setup, parameters);
-          return work({ query: (sql, params) => manager.query(sql, params), afterCommit: (callback) => committed.push(callback) });
+          // The structured result: TypeORM's plain query() answers UPDATE/DELETE as [rows, count].
+          const runner = manager.queryRunner!;
+          return work({
+            query: async (sql, params) => (await runner.query(sql, params, true)).records,
+            afterCommit: (callback) => committed.push(callback),
+          });
         });
         for (const callback of committed) callback();
         return result;

@@ -53,3 +53,23 @@ export async function createUser(http: HttpClient, tenant: TestTenant, role: 'ad
   const tokens = await login(http, tenant.slug, email, password);
   return { id: res.body.id, email, password, role, token: tokens.accessToken, refreshToken: tokens.refreshToken };
 }
+
+export interface TestProduct {
+  id: string;
+  sku: string;
+  unitPrice: number;
+  currency: string;
+  stock: number;
+}
+
+/** A product in the tenant's catalog, created by its admin. */
+export async function createProduct(
+  http: HttpClient,
+  tenant: TestTenant,
+  overrides: Partial<Omit<TestProduct, 'id'>> & { name?: string } = {},
+): Promise<TestProduct> {
+  const body = { sku: `SKU-${randomBytes(4).toString('hex')}`, name: 'Test product', unitPrice: 1000, currency: 'EUR', stock: 100, ...overrides };
+  const res = await http.post('/api/svm/products', body, { token: tenant.admin.token });
+  expectStatus(res, 201, `create product ${body.sku}`);
+  return res.body;
+}
