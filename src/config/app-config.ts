@@ -92,5 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     throw new ConfigError('Invalid setting JWT_SECRET: required when NODE_ENV=production');
   }
   const embeddedDatabase = !values.DATABASE_URL;
+  if (embeddedDatabase && values.DATABASE_REPLICA_URLS.length > 0) {
+    throw new ConfigError('Invalid setting DATABASE_REPLICA_URLS: replicas need DATABASE_URL (the embedded database has none)');
+  }
   return { ...values, embeddedDatabase, SEED_DEMO: values.SEED_DEMO ?? embeddedDatabase };
 }

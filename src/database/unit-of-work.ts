@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, ReplicationMode } from 'typeorm';
 import { isRetryableTransactionError } from './database-errors';
 
 const MAX_ATTEMPTS = 6;
@@ -23,9 +23,19 @@ export interface Tx {
 export class UnitOfWork {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Runs `work` scoped to one tenant. */
+  /** Runs `work` scoped to one tenant, on the primary. */
   forTenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.run(work, "SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+    return this.run(work, "SELECT set_config('app.tenant_id', $1, true)", [tenantId], 'master');
+  }
+
+  /**
+   * Runs read-only `work` scoped to one tenant on a read replica when
+   * DATABASE_REPLICA_URLS names any (the primary otherwise). For list
+   * endpoints, which may lag the primary by the replication delay; a read
+   * that must see the caller's own latest write uses {@link forTenant}.
+   */
+  readForTenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.run(work, "SELECT set_config('app.tenant_id', $1, true)", [tenantId], 'slave');
   }
 
   /**
@@ -35,28 +45,31 @@ export class UnitOfWork {
    */
   withoutTenant<T>(work: (tx: Tx) => Promise<T>, options: { platform?: boolean } = {}): Promise<T> {
     return options.platform
-      ? this.run(work, "SELECT set_config('app.platform', 'on', true)", [])
-      : this.run(work, "SELECT set_config('app.tenant_id', '', true)", []);
+      ? this.run(work, "SELECT set_config('app.platform', 'on', true)", [], 'master')
+      : this.run(work, "SELECT set_config('app.tenant_id', '', true)", [], 'master');
   }
 
-  private async run<T>(work: (tx: Tx) => Promise<T>, setup: string, parameters: unknown[]): Promise<T> {
+  private async run<T>(work: (tx: Tx) => Promise<T>, setup: string, parameters: unknown[], mode: ReplicationMode): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const runner = this.dataSource.createQueryRunner(mode);
       const committed: Array<() => void> = [];
       try {
-        const result = await this.dataSource.transaction(async (manager: EntityManager) => {
-          await manager.query(setup, parameters);
+        await runner.startTransaction();
+        await runner.query(setup, parameters);
+        const result = await work({
           // The structured result: TypeORM's plain query() answers UPDATE/DELETE as [rows, count].
-          const runner = manager.queryRunner!;
-          return work({
-            query: async (sql, params) => (await runner.query(sql, params, true)).records,
-            afterCommit: (callback) => committed.push(callback),
-          });
+          query: async (sql, params) => (await runner.query(sql, params, true)).records,
+          afterCommit: (callback) => committed.push(callback),
         });
+        await runner.commitTransaction();
         for (const callback of committed) callback();
         return result;
       } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
         await sleep(Math.random() * 10 * 2 ** attempt);
+      } finally {
+        await runner.release();
       }
     }
   }

@@ -66,7 +66,7 @@ export class AuditQueryService {
 
   /** The caller's tenant only: the WHERE clause and row-level security both say so. */
   listForTenant(tenantId: string, query: AuditQueryDto): Promise<Page<AuditLogDto>> {
-    return this.uow.forTenant(tenantId, (tx) => this.list(tx, query, { tenantId }));
+    return this.uow.readForTenant(tenantId, (tx) => this.list(tx, query, { tenantId }));
   }
 
   /** The platform view: every tenant, or one, or (`none`) the tenant-less events. */

@@ -49,7 +49,7 @@ export class UsersService {
   async list(ctx: AuthenticatedContext, query: PageQueryDto): Promise<Page<UserResponseDto>> {
     const limit = query.limit ?? 20;
     const after = keysetCondition(this.cursors, query.cursor, 3);
-    const rows = await this.uow.forTenant(ctx.principal.tenantId, (tx) =>
+    const rows = await this.uow.readForTenant(ctx.principal.tenantId, (tx) =>
       tx.query<UserRow>(
         `SELECT id, email, role, created_at FROM users
           WHERE tenant_id = $1 AND ${after.sql}
