@@ -30,6 +30,8 @@ async function connectEmbedded(config: AppConfig, state: DatabaseState): Promise
   const pglite = await openPglite(config.PGLITE_DATA_DIR);
   const dataSource = await openDataSource(pgliteDataSourceOptions(pglite));
   if (config.MIGRATIONS_RUN) state.migrationsApplied = await runMigrations(dataSource);
+  const [{ exists }] = await dataSource.query('SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists', [APP_ROLE]);
+  if (!exists) throw new Error(`the embedded database has no role ${APP_ROLE}: run the migrations first (npm run migration:run)`);
   // PGlite's only session is a superuser, which bypasses RLS: drop to the
   // application role for the rest of the session.
   await dataSource.query(`SET ROLE ${APP_ROLE}`);

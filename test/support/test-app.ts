@@ -26,8 +26,9 @@ export interface TestApp {
  * embedded in memory by default, a new database on the real server when
  * DATABASE_URL is set. `env` overrides settings for this suite only.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
+  // A given database is shared with other instances and outlives this one.
+  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const config = ensureJwtSecret(
     loadConfig({
       NODE_ENV: 'test',
