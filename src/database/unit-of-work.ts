@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, ReplicationMode } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { isRetryableTransactionError } from './database-errors';
 
 const MAX_ATTEMPTS = 6;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A transaction handle: parameterized SQL only, inside one database transaction. */
 export interface Tx {
@@ -18,6 +21,10 @@ export interface Tx {
  * alone (`set_config(..., true)`), so row-level security scopes every query
  * in it and no setting survives on a pooled connection. Serialization
  * failures and deadlocks are retried with jittered backoff, never shown.
+ *
+ * It drives the pg pools that TypeORM opened directly: `BEGIN` and the
+ * tenant setting travel in one round trip, and no ORM layer sits on the
+ * per-query path.
  */
 @Injectable()
 export class UnitOfWork {
@@ -25,7 +32,7 @@ export class UnitOfWork {
 
   /** Runs `work` scoped to one tenant, on the primary. */
   forTenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.run(work, "SELECT set_config('app.tenant_id', $1, true)", [tenantId], 'master');
+    return this.run(work, tenantSetup(tenantId), this.primary());
   }
 
   /**
@@ -35,7 +42,7 @@ export class UnitOfWork {
    * that must see the caller's own latest write uses {@link forTenant}.
    */
   readForTenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.run(work, "SELECT set_config('app.tenant_id', $1, true)", [tenantId], 'slave');
+    return this.run(work, `${tenantSetup(tenantId)}; SET TRANSACTION READ ONLY`, this.replica());
   }
 
   /**
@@ -44,33 +51,47 @@ export class UnitOfWork {
    * tenant's rows: for the platform operator's endpoints only.
    */
   withoutTenant<T>(work: (tx: Tx) => Promise<T>, options: { platform?: boolean } = {}): Promise<T> {
-    return options.platform
-      ? this.run(work, "SELECT set_config('app.platform', 'on', true)", [], 'master')
-      : this.run(work, "SELECT set_config('app.tenant_id', '', true)", [], 'master');
+    const setup = options.platform ? "SELECT set_config('app.platform', 'on', true)" : tenantSetup('');
+    return this.run(work, setup, this.primary());
   }
 
-  private async run<T>(work: (tx: Tx) => Promise<T>, setup: string, parameters: unknown[], mode: ReplicationMode): Promise<T> {
+  private primary(): Pool {
+    return (this.dataSource.driver as PostgresDriver).master;
+  }
+
+  private replica(): Pool {
+    const { slaves } = this.dataSource.driver as PostgresDriver;
+    return slaves.length ? slaves[Math.floor(Math.random() * slaves.length)] : this.primary();
+  }
+
+  private async run<T>(work: (tx: Tx) => Promise<T>, setup: string, pool: Pool): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const runner = this.dataSource.createQueryRunner(mode);
+      const client: PoolClient = await pool.connect();
       const committed: Array<() => void> = [];
+      let broken: Error | undefined;
       try {
-        await runner.startTransaction();
-        await runner.query(setup, parameters);
+        await client.query(`BEGIN; ${setup}`);
         const result = await work({
-          // The structured result: TypeORM's plain query() answers UPDATE/DELETE as [rows, count].
-          query: async (sql, params) => (await runner.query(sql, params, true)).records,
+          query: async (sql, params) => (await client.query(sql, params)).rows,
           afterCommit: (callback) => committed.push(callback),
         });
-        await runner.commitTransaction();
+        await client.query('COMMIT');
         for (const callback of committed) callback();
         return result;
       } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        // A connection that cannot even roll back is discarded, not pooled.
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
         await sleep(Math.random() * 10 * 2 ** attempt);
       } finally {
-        await runner.release();
+        client.release(broken);
       }
     }
   }
+}
+
+/** The tenant id is inlined (the simple protocol takes no parameters), so it must be a UUID or empty. */
+function tenantSetup(tenantId: string): string {
+  if (tenantId !== '' && !UUID.test(tenantId)) throw new Error('tenant id must be a UUID');
+  return `SELECT set_config('app.tenant_id', '${tenantId}', true)`;
 }

@@ -1,11 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 import { ERROR_CATALOG, ErrorCode } from '../errors/error-codes';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem-details';
-import { isDatabaseUnavailable } from '../../database/database-errors';
+import { isDatabaseUnavailable, isUniqueViolation } from '../../database/database-errors';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -69,7 +68,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isDatabaseUnavailable(exception)) {
       return { code: 'SERVICE_UNAVAILABLE', detail: 'the database is unavailable, retry later', headers: { 'Retry-After': '5' } };
     }
-    if (exception instanceof QueryFailedError && (exception.driverError as { code?: string })?.code === '23505') {
+    if (isUniqueViolation(exception)) {
       return { code: 'CONFLICT', detail: 'a resource with these unique values already exists' };
     }
     const fastifyCode = (exception as { code?: string })?.code;
