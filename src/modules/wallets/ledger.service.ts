@@ -1,8 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { KeyedSemaphore } from '../../common/concurrency/keyed-semaphore';
 import { DomainError } from '../../common/errors/domain-error';
 import { MAX_AMOUNT } from '../../common/validation/money';
 import { Tx } from '../../database/unit-of-work';
 import { AccountKind, AccountRow, Movement, PostedMovement } from './ledger.types';
+
+/** Transactions of one instance on one account at once: one holds its row lock, the next wait connected. */
+const PERMITS_PER_ACCOUNT = 3;
+
+/** The {@link LedgerService.exclusive} key of an account. */
+export const accountKey = (accountId: string) => `account:${accountId}`;
+/** The key of a tenant's external or revenue accounts (their ids are not known before the transaction). */
+export const systemAccountKey = (tenantId: string, kind: Exclude<AccountKind, 'wallet'>) => `${kind}:${tenantId}`;
 
 const label = (account: AccountRow) => (account.kind === 'wallet' ? `wallet ${account.id}` : `${account.kind} account ${account.id}`);
 
@@ -18,6 +27,19 @@ const label = (account: AccountRow) => (account.kind === 'wallet' ? `wallet ${ac
  */
 @Injectable()
 export class LedgerService {
+  private readonly hotRows = new KeyedSemaphore(PERMITS_PER_ACCOUNT);
+
+  /**
+   * Runs `work` (a whole unit of work) once few enough other movements of
+   * this instance hold the same accounts, named by {@link accountKey} and
+   * {@link systemAccountKey}. A burst on one wallet then queues in memory
+   * instead of in the connection pool, where each waiter would hold a
+   * connection until the pool ran dry. Database row locks still decide.
+   */
+  exclusive<T>(keys: string[], work: () => Promise<T>): Promise<T> {
+    return this.hotRows.run(keys, work);
+  }
+
   /** The tenant's external (funding) or revenue account of a currency, created when first needed. */
   async systemAccount(tx: Tx, tenantId: string, currency: string, kind: Exclude<AccountKind, 'wallet'>): Promise<string> {
     const find = () =>
@@ -67,18 +89,34 @@ export class LedgerService {
       throw new DomainError('AMOUNT_TOO_LARGE', `${label(to)} holds ${to.balance}: ${amount} more would pass ${MAX_AMOUNT}`);
     }
 
-    const [transaction] = await tx.query<{ id: string; created_at: Date }>(
-      `INSERT INTO ledger_transactions (tenant_id, type, currency, amount, reference, order_id, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`,
-      [tenantId, movement.type, from.currency, amount, movement.reference ?? null, movement.orderId ?? null, movement.createdBy ?? null],
+    // One round trip while the rows are locked: the transaction and its two entries. The
+    // entries' trigger applies them to the balances and stamps balance_after.
+    const rows = await tx.query<{ id: string; created_at: Date; account_id: string; balance_after: string }>(
+      `WITH t AS (
+         INSERT INTO ledger_transactions (tenant_id, type, currency, amount, reference, order_id, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at),
+       e AS (
+         INSERT INTO ledger_entries (tenant_id, transaction_id, account_id, currency, amount)
+         SELECT $1, t.id, leg.account_id, $3, leg.amount
+           FROM t, (VALUES ($8::uuid, $9::bigint, 1), ($10::uuid, $4::bigint, 2)) AS leg(account_id, amount, position)
+          ORDER BY leg.position
+         RETURNING account_id, balance_after)
+       SELECT t.id, t.created_at, e.account_id, e.balance_after FROM t, e`,
+      [
+        tenantId,
+        movement.type,
+        from.currency,
+        amount,
+        movement.reference ?? null,
+        movement.orderId ?? null,
+        movement.createdBy ?? null,
+        from.id,
+        -amount,
+        to.id,
+      ],
     );
-    // The entries' trigger applies them to the (locked) balances and stamps balance_after.
-    const entries = await tx.query<{ account_id: string; balance_after: string }>(
-      `INSERT INTO ledger_entries (tenant_id, transaction_id, account_id, currency, amount)
-       VALUES ($1, $2, $3, $5, $6), ($1, $2, $4, $5, $7) RETURNING account_id, balance_after`,
-      [tenantId, transaction.id, from.id, to.id, from.currency, -amount, amount],
-    );
-    const balanceAfter = (id: string) => Number(entries.find((entry) => entry.account_id === id)!.balance_after);
+    const transaction = rows[0];
+    const balanceAfter = (id: string) => Number(rows.find((row) => row.account_id === id)!.balance_after);
     return {
       transactionId: transaction.id,
       type: movement.type,

@@ -8,7 +8,7 @@ import { AUDIT_RECORDER, AuditRecorder } from '../audit/audit.types';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { AmountDto, CreateTransferDto, TransferResponseDto } from './dto/movement.dto';
 import { CreateWalletDto, WalletListQueryDto, WalletResponseDto, WalletTransactionDto } from './dto/wallet.dto';
-import { LedgerService } from './ledger.service';
+import { accountKey, LedgerService, systemAccountKey } from './ledger.service';
 import { PostedMovement } from './ledger.types';
 
 interface WalletRow {
@@ -169,41 +169,44 @@ export class WalletsService {
 
   /** Between two wallets of the tenant: from the caller's own wallet, or any wallet for an admin. */
   transfer(ctx: AuthenticatedContext, input: CreateTransferDto): Promise<TransferResponseDto> {
+    const keys = [accountKey(input.fromWalletId), accountKey(input.toWalletId)];
+    return this.ledger.exclusive(keys, () => this.uow.forTenant(ctx.principal.tenantId, (tx) => this.transferIn(tx, ctx, input)));
+  }
+
+  private async transferIn(tx: Tx, ctx: AuthenticatedContext, input: CreateTransferDto): Promise<TransferResponseDto> {
     const { tenantId, userId } = ctx.principal;
-    return this.uow.forTenant(tenantId, async (tx) => {
-      const wallets = await tx.query<WalletRow>(
-        `SELECT ${WALLET_COLUMNS} FROM accounts WHERE tenant_id = $1 AND kind = 'wallet' AND id = ANY($2::uuid[])`,
-        [tenantId, [input.fromWalletId, input.toWalletId]],
-      );
-      const from = wallets.find((w) => w.id === input.fromWalletId);
-      const to = wallets.find((w) => w.id === input.toWalletId);
-      if (!from || !this.canSee(ctx, from)) throw walletNotFound(input.fromWalletId);
-      if (!to) throw walletNotFound(input.toWalletId);
-      const posted = await this.ledger.move(tx, tenantId, {
-        type: 'transfer',
-        fromAccountId: from.id,
-        toAccountId: to.id,
-        amount: input.amount,
-        reference: input.reference,
-        createdBy: userId,
-      });
-      await this.audit.recordInTransaction(tx, {
-        type: 'WALLET_TRANSFER',
-        resourceType: 'wallet',
-        resourceId: from.id,
-        metadata: { transactionId: posted.transactionId, toWalletId: to.id, amount: posted.amount, currency: posted.currency },
-      });
-      const result: TransferResponseDto = {
-        id: posted.transactionId,
-        fromWalletId: from.id,
-        toWalletId: to.id,
-        amount: posted.amount,
-        currency: posted.currency,
-        createdAt: posted.createdAt,
-      };
-      await this.idempotency.completeInTransaction(tx, ctx, result);
-      return result;
+    const wallets = await tx.query<WalletRow>(
+      `SELECT ${WALLET_COLUMNS} FROM accounts WHERE tenant_id = $1 AND kind = 'wallet' AND id = ANY($2::uuid[])`,
+      [tenantId, [input.fromWalletId, input.toWalletId]],
+    );
+    const from = wallets.find((w) => w.id === input.fromWalletId);
+    const to = wallets.find((w) => w.id === input.toWalletId);
+    if (!from || !this.canSee(ctx, from)) throw walletNotFound(input.fromWalletId);
+    if (!to) throw walletNotFound(input.toWalletId);
+    const posted = await this.ledger.move(tx, tenantId, {
+      type: 'transfer',
+      fromAccountId: from.id,
+      toAccountId: to.id,
+      amount: input.amount,
+      reference: input.reference,
+      createdBy: userId,
     });
+    await this.audit.recordInTransaction(tx, {
+      type: 'WALLET_TRANSFER',
+      resourceType: 'wallet',
+      resourceId: from.id,
+      metadata: { transactionId: posted.transactionId, toWalletId: to.id, amount: posted.amount, currency: posted.currency },
+    });
+    const result: TransferResponseDto = {
+      id: posted.transactionId,
+      fromWalletId: from.id,
+      toWalletId: to.id,
+      amount: posted.amount,
+      currency: posted.currency,
+      createdAt: posted.createdAt,
+    };
+    await this.idempotency.completeInTransaction(tx, ctx, result);
+    return result;
   }
 
   private moveExternal(
@@ -212,29 +215,39 @@ export class WalletsService {
     input: AmountDto,
     type: 'credit' | 'debit',
   ): Promise<WalletTransactionDto> {
+    const { tenantId } = ctx.principal;
+    const keys = [accountKey(walletId), systemAccountKey(tenantId, 'external')];
+    return this.ledger.exclusive(keys, () => this.uow.forTenant(tenantId, (tx) => this.moveExternalIn(tx, ctx, walletId, input, type)));
+  }
+
+  private async moveExternalIn(
+    tx: Tx,
+    ctx: AuthenticatedContext,
+    walletId: string,
+    input: AmountDto,
+    type: 'credit' | 'debit',
+  ): Promise<WalletTransactionDto> {
     const { tenantId, userId } = ctx.principal;
-    return this.uow.forTenant(tenantId, async (tx) => {
-      const wallet = await this.visibleWallet(tx, ctx, walletId);
-      const external = await this.ledger.systemAccount(tx, tenantId, wallet.currency, 'external');
-      const [fromAccountId, toAccountId] = type === 'credit' ? [external, wallet.id] : [wallet.id, external];
-      const posted = await this.ledger.move(tx, tenantId, {
-        type,
-        fromAccountId,
-        toAccountId,
-        amount: input.amount,
-        reference: input.reference,
-        createdBy: userId,
-      });
-      const entry = walletEntry(posted, wallet.id);
-      await this.audit.recordInTransaction(tx, {
-        type: type === 'credit' ? 'WALLET_CREDIT' : 'WALLET_DEBIT',
-        resourceType: 'wallet',
-        resourceId: wallet.id,
-        metadata: { transactionId: posted.transactionId, amount: posted.amount, currency: posted.currency, balanceAfter: entry.balanceAfter },
-      });
-      await this.idempotency.completeInTransaction(tx, ctx, entry);
-      return entry;
+    const wallet = await this.visibleWallet(tx, ctx, walletId);
+    const external = await this.ledger.systemAccount(tx, tenantId, wallet.currency, 'external');
+    const [fromAccountId, toAccountId] = type === 'credit' ? [external, wallet.id] : [wallet.id, external];
+    const posted = await this.ledger.move(tx, tenantId, {
+      type,
+      fromAccountId,
+      toAccountId,
+      amount: input.amount,
+      reference: input.reference,
+      createdBy: userId,
     });
+    const entry = walletEntry(posted, wallet.id);
+    await this.audit.recordInTransaction(tx, {
+      type: type === 'credit' ? 'WALLET_CREDIT' : 'WALLET_DEBIT',
+      resourceType: 'wallet',
+      resourceId: wallet.id,
+      metadata: { transactionId: posted.transactionId, amount: posted.amount, currency: posted.currency, balanceAfter: entry.balanceAfter },
+    });
+    await this.idempotency.completeInTransaction(tx, ctx, entry);
+    return entry;
   }
 
   private canSee(ctx: AuthenticatedContext, wallet: WalletRow): boolean {
