@@ -27,7 +27,7 @@ const IsWalletId = () =>
   );
 
 class WithReference {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 255, example: 'invoice 2024-117' })
+  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 255, example: 'invoice 2024-117' })
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -8,7 +8,7 @@ export class CreateWalletDto {
   @IsCurrency()
   currency!: string;
 
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: 'Savings' })
+  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 100, example: 'Savings' })
   @IsOptional()
   @IsString()
   @MinLength(1)
