@@ -59,11 +59,25 @@ export class IdempotencyInterceptor implements NestInterceptor {
     this.idempotency.attach(request.ctx, claim);
     return next.handle().pipe(
       mergeMap(async (result) => {
-        if (!claim.completed) await this.idempotency.record(claim, successStatus, serialize(result));
+        if (!claim.completed) await this.recordSuccess(claim, successStatus, result);
         return result;
       }),
       catchError((error: unknown) => from(this.settleFailure(claim, request.id, error)).pipe(mergeMap(() => throwError(() => error)))),
     );
+  }
+
+  /**
+   * For a route whose service did not store its answer in its own
+   * transaction. The change is made: if the answer cannot be stored, the key
+   * is left pending (a retry gets 409 until the lock times out) rather than
+   * given back, and the client still gets its answer.
+   */
+  private async recordSuccess(claim: IdempotencyClaim, status: number, result: unknown): Promise<void> {
+    try {
+      await this.idempotency.record(claim, status, serialize(result));
+    } catch (error) {
+      this.logger.error(`the answer of a completed request could not be stored under its idempotency key: ${(error as Error).message}`);
+    }
   }
 
   /** An error after validation is the key's answer; anything else gives the key back. */
