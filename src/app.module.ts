@@ -17,9 +17,11 @@ import { AuthenticationGuard } from './modules/auth/guards/authentication.guard'
 import { RolesGuard } from './modules/auth/guards/roles.guard';
 import { TenantGuard } from './modules/auth/guards/tenant.guard';
 import { HealthModule } from './modules/health/health.module';
+import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { RedisModule } from './modules/redis/redis.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { UsersModule } from './modules/users/users.module';
+import { WalletsModule } from './modules/wallets/wallets.module';
 
 /**
  * The whole service. Every global guard, interceptor, filter and pipe is
@@ -43,6 +45,8 @@ export class AppModule {
         UsersModule,
         CatalogModule,
         CartModule,
+        IdempotencyModule,
+        WalletsModule,
       ],
       providers: [
         // Guards run in this order: authentication, tenant, roles.

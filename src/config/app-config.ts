@@ -63,6 +63,10 @@ export const envSchema = z.object({
   MIGRATIONS_RUN: bool.default(true),
   /** log2 of scrypt's cost N for password hashes; lower only in tests. */
   PASSWORD_HASH_COST: int(10, 20).default(15),
+  /** How long an idempotency key is kept: at least 24 hours (API.md). */
+  IDEMPOTENCY_TTL_SECONDS: int(86400, 31536000).default(86400),
+  /** After this long, the key of a request that never finished (a crash) may be taken over. */
+  IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: int(1, 3600).default(60),
 });
 
 type Env = z.output<typeof envSchema>;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { IsCurrencyCode, IsMinorAmount } from '../../../common/validation/money';
+import { IsAmount, IsCurrency } from '../../../common/validation/money';
 
 export const MAX_STOCK = 1_000_000_000;
 
@@ -15,10 +15,10 @@ export class CreateProductDto {
   @MaxLength(200)
   name!: string;
 
-  @IsMinorAmount(0, 'Price of one unit in minor units; 0 is allowed')
+  @IsAmount({ minimum: 0, description: 'Price of one unit in minor units; 0 is allowed' })
   unitPrice!: number;
 
-  @IsCurrencyCode()
+  @IsCurrency()
   currency!: string;
 
   @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_STOCK, example: 100 })

@@ -1,0 +1,35 @@
+import { readIdempotencyKey, requestFingerprint } from './idempotency-request';
+
+describe('requestFingerprint', () => {
+  it('ignores key order at every level', () => {
+    expect(requestFingerprint('POST', '/api/x', { a: 1, b: { c: 2, d: [1, 2] } })).toBe(
+      requestFingerprint('post', '/api/x', { b: { d: [1, 2], c: 2 }, a: 1 }),
+    );
+  });
+
+  it('tells apart the method, the path, values and array order', () => {
+    const base = requestFingerprint('POST', '/api/x', { a: [1, 2] });
+    expect(requestFingerprint('PUT', '/api/x', { a: [1, 2] })).not.toBe(base);
+    expect(requestFingerprint('POST', '/api/y', { a: [1, 2] })).not.toBe(base);
+    expect(requestFingerprint('POST', '/api/x', { a: [2, 1] })).not.toBe(base);
+    expect(requestFingerprint('POST', '/api/x', { a: [1, 2], b: null })).not.toBe(base);
+    expect(requestFingerprint('POST', '/api/x', { a: ['1', 2] })).not.toBe(base);
+  });
+});
+
+describe('readIdempotencyKey', () => {
+  it('accepts 1 to 255 printable ASCII characters', () => {
+    expect(readIdempotencyKey({ 'idempotency-key': 'a' })).toBe('a');
+    expect(readIdempotencyKey({ 'idempotency-key': ' ~'.repeat(127) + '!' })).toHaveLength(255);
+  });
+
+  it.each([['x'.repeat(256)], ['caf\u00e9'], ['a\tb'], ['a\u0000b']])('refuses %j with VALIDATION_FAILED', (key) => {
+    expect(() => readIdempotencyKey({ 'idempotency-key': key })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
+
+  it('treats a missing or empty key as missing', () => {
+    for (const headers of [{}, { 'idempotency-key': '' }]) {
+      expect(() => readIdempotencyKey(headers)).toThrow(expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REQUIRED' }));
+    }
+  });
+});

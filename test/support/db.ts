@@ -1,0 +1,36 @@
+import { Client } from 'pg';
+import { APP_ROLE } from '../../src/database/app-role';
+import { UnitOfWork } from '../../src/database/unit-of-work';
+import { TestApp } from './test-app';
+
+/** Runs SQL as the service does for a tenant: the application role, under row-level security. */
+export function queryAsTenant<T = any>(t: TestApp, tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  return t.app.get(UnitOfWork).forTenant(tenantId, (tx) => tx.query<T>(sql, params));
+}
+
+/**
+ * Runs SQL as the database owner (a superuser): for tests that must get past
+ * the application role's grants, e.g. to prove what the schema itself refuses.
+ * On the embedded database the one session leaves the application role and
+ * comes back; run it while no request is in flight.
+ */
+export async function queryAsOwner<T = any>(t: TestApp, sql: string, params: unknown[] = []): Promise<T[]> {
+  if (t.databaseUrl) {
+    const client = new Client({ connectionString: t.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+  const runner = t.dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('RESET ROLE');
+    return await runner.query(sql, params);
+  } finally {
+    await runner.query(`SET ROLE ${APP_ROLE}`);
+    await runner.release();
+  }
+}
