@@ -16,6 +16,7 @@ import { CatalogModule } from './modules/catalog/catalog.module';
 import { AuthenticationGuard } from './modules/auth/guards/authentication.guard';
 import { RolesGuard } from './modules/auth/guards/roles.guard';
 import { TenantGuard } from './modules/auth/guards/tenant.guard';
+import { OrdersModule } from './modules/orders/orders.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { RedisModule } from './modules/redis/redis.module';
@@ -47,6 +48,7 @@ export class AppModule {
         CartModule,
         IdempotencyModule,
         WalletsModule,
+        OrdersModule,
       ],
       providers: [
         // Guards run in this order: authentication, tenant, roles.

@@ -4,6 +4,7 @@ import { Audit1764000000200 } from './1764000000200-audit';
 import { Idempotency1764000000300 } from './1764000000300-idempotency';
 import { Ledger1764000000310 } from './1764000000310-ledger';
 import { CatalogCart1764000000500 } from './1764000000500-catalog-cart';
+import { Orders1764000000600 } from './1764000000600-orders';
 
 /** Every migration, in order. A feature adds its own here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Idempotency1764000000300,
   Ledger1764000000310,
   CatalogCart1764000000500,
+  Orders1764000000600,
 ];
