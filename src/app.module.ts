@@ -15,6 +15,7 @@ import { AuthenticationGuard } from './modules/auth/guards/authentication.guard'
 import { RolesGuard } from './modules/auth/guards/roles.guard';
 import { TenantGuard } from './modules/auth/guards/tenant.guard';
 import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { RedisModule } from './modules/redis/redis.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { UsersModule } from './modules/users/users.module';
@@ -39,6 +40,7 @@ export class AppModule {
         AuthModule,
         TenantsModule,
         UsersModule,
+        MetricsModule,
       ],
       providers: [
         // Guards run in this order: authentication, tenant, roles.
