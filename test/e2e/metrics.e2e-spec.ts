@@ -1,28 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { MetricsService } from '../../src/modules/metrics/metrics.service';
 import { MetricsSources } from '../../src/modules/metrics/metrics-sources';
 import { MetricFamily, parsePrometheusText } from '../support/prometheus-text';
+import { tenantAdminToken } from '../support/tenant-admin';
 import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MEMORY_MESSAGE = /^\d+MB \/ \d+MB \(\d+%\)$/;
-
-/** A fresh tenant and its admin's access token. */
-async function adminToken(t: TestApp): Promise<string> {
-  const slug = `metrics-${randomBytes(4).toString('hex')}`;
-  const password = 'correct horse battery staple';
-  const created = await t.http.post(
-    '/api/admin/tenants',
-    { slug, name: 'Metrics Inc.', adminEmail: 'admin@example.com', adminPassword: password },
-    { token: PLATFORM_TOKEN },
-  );
-  expect(created.status).toBe(201);
-  const login = await t.http.post('/api/auth/login', { tenant: slug, email: 'admin@example.com', password });
-  expect(login.status).toBe(200);
-  return login.body.accessToken;
-}
 
 function sampleValue(family: MetricFamily | undefined, labels: Record<string, string> = {}, name = family?.name): number | undefined {
   return family?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
@@ -35,7 +21,7 @@ describe('metrics', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    userToken = await adminToken(t);
+    userToken = await tenantAdminToken(t.http, 'metrics');
   });
   afterAll(() => t.close());
 
@@ -136,7 +122,7 @@ describe('metrics', () => {
     });
 
     it('record counts follow the tables (statistics estimates, so polled)', async () => {
-      await adminToken(t);
+      await tenantAdminToken(t.http, 'metrics');
       const deadline = Date.now() + 20_000;
       let records: Record<string, number> = {};
       while (Date.now() < deadline) {

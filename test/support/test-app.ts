@@ -24,10 +24,12 @@ export interface TestApp {
 /**
  * Boots the real AppModule over HTTP on a random port, on a fresh database:
  * embedded in memory by default, a new database on the real server when
- * DATABASE_URL is set. `env` overrides settings for this suite only.
+ * DATABASE_URL is set. `env` overrides settings for this suite only; a
+ * DATABASE_URL in it names another server to make the fresh database on.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const { DATABASE_URL: databaseServerUrl, ...overrides } = env;
+  const database = await createTestDatabase(databaseServerUrl);
   const config = ensureJwtSecret(
     loadConfig({
       NODE_ENV: 'test',
@@ -48,7 +50,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       RATE_LIMIT_ORDERS: '100000',
       RATE_LIMIT_DEFAULT: '100000',
       DATABASE_URL: database.url,
-      ...env,
+      ...overrides,
     }),
   );
   const app = await createApp(config);
