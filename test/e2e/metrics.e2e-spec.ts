@@ -6,6 +6,9 @@ import { MetricFamily, parsePrometheusText } from '../support/prometheus-text';
 import { tenantAdminToken } from '../support/tenant-admin';
 import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
+// Booting the app (PGlite and its migrations) takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MEMORY_MESSAGE = /^\d+MB \/ \d+MB \(\d+%\)$/;
