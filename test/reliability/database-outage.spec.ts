@@ -42,6 +42,7 @@ const canStopPostgres = !!process.env.DATABASE_URL && !!postgresBinDir();
   });
 
   afterAll(async () => {
+    await services?.thawPostgres().catch(() => undefined);
     await services?.startPostgres().catch(() => undefined);
     await t?.close();
     await services?.stop();
@@ -97,5 +98,28 @@ const canStopPostgres = !!process.env.DATABASE_URL && !!postgresBinDir();
     const metrics = await t.http.get('/api/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.body.status).toBe('healthy');
+  });
+
+  it('with the database frozen (nothing answers, sockets stay open): 503 within 5 s instead of hanging, then recovery', async () => {
+    // Pooled connections that will hang on their next query, and new ones that will never finish connecting.
+    expect((await Promise.all(Array.from({ length: 5 }, () => getUsers()))).every((a) => a.status === 200)).toBe(true);
+    await services.freezePostgres();
+    try {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => getUsers()));
+      for (const answer of answers) expect(answer.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+      await eventually('readiness 503', 10_000, async () => {
+        const res = await t.http.get('/api/health/ready');
+        return { ok: res.status === 503, seen: res.status };
+      });
+      expect((await t.http.get('/api/metrics')).status).toBe(503);
+      expect((await t.http.get('/api/health/live')).status).toBe(200);
+    } finally {
+      await services.thawPostgres();
+    }
+    await eventually('readiness 200', 15_000, async () => {
+      const res = await t.http.get('/api/health/ready');
+      return { ok: res.status === 200, seen: res.status };
+    });
+    expect((await getUsers()).status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +37,13 @@ export interface OwnServices {
   /** `pg_ctl stop -m fast`: sessions are ended, new connections refused. */
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
+  /**
+   * SIGSTOP to the server and its backends: sockets stay open, nothing
+   * answers, as in a network partition that drops packets.
+   */
+  freezePostgres(): Promise<void>;
+  /** SIGCONT to the processes frozen. */
+  thawPostgres(): Promise<void>;
   /** Stops both servers and deletes their files. */
   stop(): Promise<void>;
 }
@@ -56,6 +63,12 @@ export async function startOwnServices(): Promise<OwnServices> {
   const asPostgres = (command: string) =>
     process.getuid?.() === 0 ? run('su', ['postgres', '-s', '/bin/bash', '-c', command]) : run('bash', ['-c', command]);
   const pgCtl = `${bin}/pg_ctl -D '${dir}/pg' -l '${dir}/pg.log' -w -t 60`;
+  let frozen: number[] = [];
+  const serverProcesses = async () => {
+    const postmaster = Number(readFileSync(`${dir}/pg/postmaster.pid`, 'utf8').split('\n')[0]);
+    const { stdout } = await run('pgrep', ['-P', String(postmaster)]).catch(() => ({ stdout: '' }));
+    return [postmaster, ...stdout.split('\n').filter(Boolean).map(Number)];
+  };
   return {
     databaseUrl: `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
@@ -64,6 +77,14 @@ export async function startOwnServices(): Promise<OwnServices> {
     },
     startPostgres: async () => {
       await asPostgres(`${pgCtl} -o "-p ${pgPort} -k '${dir}' -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start`);
+    },
+    freezePostgres: async () => {
+      frozen = await serverProcesses();
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    },
+    thawPostgres: async () => {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      frozen = [];
     },
     stop: async () => {
       await run('bash', [SCRIPT, 'stop'], { env });
