@@ -36,11 +36,11 @@ export class AppModule {
         RedisModule.forRoot(config),
         PaginationModule,
         HealthModule,
+        MetricsModule,
         AuditModule,
         AuthModule,
         TenantsModule,
         UsersModule,
-        MetricsModule,
       ],
       providers: [
         // Guards run in this order: authentication, tenant, roles.

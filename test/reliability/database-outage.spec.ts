@@ -1,6 +1,7 @@
 import { OwnServices, postgresBinDir, startOwnServices } from '../support/own-services';
 import { tenantAdminToken } from '../support/tenant-admin';
 import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase } from '../support/test-database';
 
 jest.setTimeout(120_000);
 
@@ -36,7 +37,8 @@ const canStopPostgres = !!process.env.DATABASE_URL && !!postgresBinDir();
 
   beforeAll(async () => {
     services = await startOwnServices();
-    t = await startTestApp({ DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl });
+    const database = await createTestDatabase(services.databaseUrl);
+    t = await startTestApp({ REDIS_URL: services.redisUrl }, { databaseUrl: database.url });
     token = await tenantAdminToken(t.http, 'outage');
     expect((await getUsers()).status).toBe(200);
   });

@@ -31,7 +31,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface OwnServices {
-  /** Superuser URL of the server's `postgres` database (startTestApp makes a fresh database on it). */
+  /** Superuser URL of the server’s `postgres` database (createTestDatabase(url) makes a fresh one on it). */
   databaseUrl: string;
   redisUrl: string;
   /** `pg_ctl stop -m fast`: sessions are ended, new connections refused. */

@@ -24,12 +24,11 @@ export interface TestApp {
 /**
  * Boots the real AppModule over HTTP on a random port, on a fresh database:
  * embedded in memory by default, a new database on the real server when
- * DATABASE_URL is set. `env` overrides settings for this suite only; a
- * DATABASE_URL in it names another server to make the fresh database on.
+ * DATABASE_URL is set. `env` overrides settings for this suite only.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const { DATABASE_URL: databaseServerUrl, ...overrides } = env;
-  const database = await createTestDatabase(databaseServerUrl);
+export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
+  // A given database is shared with other instances and outlives this one.
+  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const config = ensureJwtSecret(
     loadConfig({
       NODE_ENV: 'test',
@@ -50,7 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       RATE_LIMIT_ORDERS: '100000',
       RATE_LIMIT_DEFAULT: '100000',
       DATABASE_URL: database.url,
-      ...overrides,
+      ...env,
     }),
   );
   const app = await createApp(config);
