@@ -4,7 +4,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
-import { clientWithQueryDeadline } from './query-deadline-client';
+import { servingClientClass } from './serving-pg-client';
 
 /**
  * How long a request may wait for a pooled connection (queueing and
@@ -57,7 +57,7 @@ export function postgresDataSourceOptions(
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     ...(options.role ? { options: `-c role=${options.role}` } : {}),
-    ...(serving && config.DATABASE_QUERY_TIMEOUT_MS > 0 ? { Client: clientWithQueryDeadline(config.DATABASE_QUERY_TIMEOUT_MS) } : {}),
+    ...(serving ? { Client: servingClientClass(config.DATABASE_QUERY_TIMEOUT_MS) } : {}),
   };
   if (config.DATABASE_REPLICA_URLS.length > 0 && serving) {
     return {

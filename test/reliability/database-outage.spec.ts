@@ -51,6 +51,15 @@ const canStopPostgres = !!process.env.DATABASE_URL && !!postgresBinDir();
   });
 
   it('with the database stopped: liveness 200, readiness and /api/metrics 503, requests 503 SERVICE_UNAVAILABLE', async () => {
+    // Requests in flight while the server goes away: connections die while checked out of the pool.
+    let stopped = false;
+    const statuses: number[] = [];
+    const traffic = Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (!stopped) statuses.push((await getUsers()).status);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await services.stopPostgres();
 
     await eventually('readiness 503', 10_000, async () => {
@@ -59,6 +68,11 @@ const canStopPostgres = !!process.env.DATABASE_URL && !!postgresBinDir();
     });
     const ready = await t.http.get('/api/health/ready');
     expect(ready.body.details.database.status).toBe('down');
+    stopped = true;
+    await traffic;
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
+    expect(statuses).toContain(503);
 
     await eventually('/api/metrics 503', 10_000, async () => {
       const res = await t.http.get('/api/metrics');
