@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { MetricsService } from '../../src/modules/metrics/metrics.service';
 import { MetricsSources } from '../../src/modules/metrics/metrics-sources';
+import { freePort } from '../support/own-services';
 import { MetricFamily, parsePrometheusText } from '../support/prometheus-text';
 import { tenantAdminToken } from '../support/tenant-admin';
 import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
@@ -286,5 +287,25 @@ describe('metrics without PLATFORM_ADMIN_TOKEN', () => {
       expect(res.body.code).toBe('UNAUTHENTICATED');
     }
     expect((await t.http.get('/api/metrics')).status).toBe(200);
+  });
+});
+
+describe('metrics with Redis configured but unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+  });
+  afterAll(() => t.close());
+
+  it('reports degraded with 200: Redis is optional', async () => {
+    const res = await t.http.get('/api/metrics');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('degraded');
+    expect(res.body.checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+      ['database', 'healthy'],
+      ['memory', 'healthy'],
+      ['redis', 'unhealthy'],
+    ]);
+    expect(res.body.checks[2]).toEqual({ name: 'redis', status: 'unhealthy', latency: expect.any(Number), message: 'unreachable' });
   });
 });
