@@ -20,6 +20,7 @@ import { OrdersModule } from './modules/orders/orders.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { RedisModule } from './modules/redis/redis.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { UsersModule } from './modules/users/users.module';
 import { WalletsModule } from './modules/wallets/wallets.module';
@@ -40,6 +41,7 @@ export class AppModule {
         RedisModule.forRoot(config),
         PaginationModule,
         HealthModule,
+        MetricsModule,
         AuditModule,
         AuthModule,
         TenantsModule,

@@ -40,7 +40,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
     abortOnError: false,
   });
-  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  // `/metrics` (Prometheus) lives at the root; `/api/metrics` is declared with its full path because
+  // the bare `metrics` path is excluded from the prefix.
+  app.setGlobalPrefix('api', { exclude: ['metrics', 'api/metrics'] });
   setupOpenApi(app);
   return app;
 }

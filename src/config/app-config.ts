@@ -60,6 +60,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: bool.optional(),
   SHUTDOWN_DRAIN_MS: int(0).default(5000),
+  /** Real PostgreSQL: a statement with no answer for this long closes its connection (503); 0 turns it off. */
+  DATABASE_QUERY_TIMEOUT_MS: int(0).default(4000),
   MIGRATIONS_RUN: bool.default(true),
   /** log2 of scrypt's cost N for password hashes; lower only in tests. */
   PASSWORD_HASH_COST: int(10, 20).default(15),

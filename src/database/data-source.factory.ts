@@ -4,9 +4,13 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { servingClientClass } from './serving-pg-client';
 
-/** How long a request may wait for a pooled connection before it is answered 503. */
-export const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long a request may wait for a pooled connection (queueing and
+ * connecting) before it is answered 503: under 5 s with the request's own work.
+ */
+export const CONNECT_TIMEOUT_MS = 4000;
 
 const common = {
   type: 'postgres' as const,
@@ -43,13 +47,19 @@ export function postgresDataSourceOptions(
   url: string,
   options: { role?: string; poolSize?: number } = {},
 ): DataSourceOptions {
+  // The pool that serves requests (not the one-connection migration pool, whose statements may run long).
+  const serving = options.poolSize === undefined;
   const extra = {
     max: options.poolSize ?? config.DATABASE_POOL_SIZE,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
+    // Notices a peer that vanished (host down, partition) on idle connections too.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(options.role ? { options: `-c role=${options.role}` } : {}),
+    ...(serving ? { Client: servingClientClass(config.DATABASE_QUERY_TIMEOUT_MS) } : {}),
   };
-  if (config.DATABASE_REPLICA_URLS.length > 0 && options.poolSize === undefined) {
+  if (config.DATABASE_REPLICA_URLS.length > 0 && serving) {
     return {
       ...common,
       extra,

@@ -7,8 +7,7 @@ import { Client } from 'pg';
  * and every suite exercises the migrations. Without it, the embedded
  * in-memory database is fresh anyway.
  */
-export async function createTestDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
-  const serverUrl = process.env.DATABASE_URL;
+export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): Promise<{ url?: string; drop: () => Promise<void> }> {
   if (!serverUrl) return { url: undefined, drop: async () => undefined };
   const name = `saas_test_${randomBytes(6).toString('hex')}`;
   await withAdmin(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));

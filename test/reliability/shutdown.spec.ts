@@ -1,0 +1,264 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import { Client } from 'pg';
+import { HttpClient } from '../support/http';
+import { freePort } from '../support/own-services';
+import { PLATFORM_TOKEN } from '../support/test-app';
+import { createTestDatabase } from '../support/test-database';
+
+jest.setTimeout(180_000);
+
+const ROOT = resolve(__dirname, '../..');
+const DRAIN_MS = 2000;
+const CONCURRENCY = 16;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Service {
+  child: ChildProcess;
+  http: HttpClient;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+  /** Where the audit rows can be read after the process is gone. */
+  readAuditTypes: () => Promise<string[]>;
+  cleanup: () => Promise<void>;
+}
+
+/** Runs the built service (`node dist/main.js`) as production does, on its own fresh database. */
+async function startService(drainMs: number): Promise<Service> {
+  const port = await freePort();
+  const database = await createTestDatabase();
+  const dataDir = database.url ? undefined : mkdtempSync(join(tmpdir(), 'saas-core-shutdown-'));
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_DRAIN_MS: String(drainMs),
+    PLATFORM_ADMIN_TOKEN: PLATFORM_TOKEN,
+    JWT_SECRET: 'test-jwt-secret-0123456789-0123456789-abcdef',
+    SEED_DEMO: 'false',
+    PASSWORD_HASH_COST: '10',
+    RATE_LIMIT_AUTH: '100000',
+    RATE_LIMIT_WALLETS: '100000',
+    RATE_LIMIT_CART: '100000',
+    RATE_LIMIT_ORDERS: '100000',
+    RATE_LIMIT_DEFAULT: '100000',
+    ...(database.url ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: dataDir }),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:` } : {}),
+  };
+  const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit({ code, signal })),
+  );
+  const http = new HttpClient(`http://127.0.0.1:${port}`);
+
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited at start:\n${output}`);
+    const started = await http.get('/api/health/startup').catch(() => null);
+    if (started?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`the service did not start:\n${output}`);
+    await sleep(200);
+  }
+
+  const readAuditTypes = async () => {
+    const sql = 'SELECT type FROM audit_logs ORDER BY created_at';
+    if (database.url) {
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return (await client.query<{ type: string }>(sql)).rows.map((r) => r.type);
+      } finally {
+        await client.end();
+      }
+    }
+    const pglite = await PGlite.create(dataDir!);
+    try {
+      return (await pglite.query<{ type: string }>(sql)).rows.map((r) => r.type);
+    } finally {
+      await pglite.close();
+    }
+  };
+  return {
+    child,
+    http,
+    exit,
+    output: () => output,
+    readAuditTypes,
+    cleanup: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exit;
+      await database.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves with the exit, or rejects once `ms` have passed: a deadline, not a measured duration. */
+async function exitWithin(service: Service, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal:\n${service.output()}`)), ms);
+  });
+  try {
+    return await Promise.race([service.exit, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Outcome {
+  path: string;
+  at: number;
+  status?: number;
+  error?: string;
+}
+
+/**
+ * Closed-loop load: `CONCURRENCY` workers each send one request after the
+ * other until told to stop, as a load balancer would until it took the
+ * instance out; one worker in eight on a route that reads the database (a
+ * transaction each: on the embedded database it runs on the service's own
+ * thread), the others on liveness.
+ */
+function runLoad(baseUrl: string, token: string) {
+  const outcomes: Outcome[] = [];
+  let stopped = false;
+  const worker = async (id: number) => {
+    const path = id % 8 === 0 ? '/api/users?limit=5' : '/api/health';
+    while (!stopped) {
+      try {
+        const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        await res.arrayBuffer();
+        outcomes.push({ path, at: Date.now(), status: res.status });
+      } catch (error) {
+        outcomes.push({ path, at: Date.now(), error: String((error as Error & { cause?: Error }).cause ?? error) });
+      }
+    }
+  };
+  const startedAt = Date.now();
+  const done = Promise.all(Array.from({ length: CONCURRENCY }, (_, id) => worker(id)));
+  return {
+    outcomes,
+    /** Stops sending and waits for the requests in flight; returns the rate achieved. */
+    stop: async () => {
+      stopped = true;
+      await done;
+      return outcomes.length / ((Date.now() - startedAt) / 1000);
+    },
+  };
+}
+
+/** A login whose JSON body trickles in over `ms`: its request is in flight for that long. */
+async function slowLogin(baseUrl: string, body: object, ms: number): Promise<number> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const chunks = 10;
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      for (let i = 0; i < chunks; i++) {
+        controller.enqueue(bytes.slice(Math.floor((i * bytes.length) / chunks), Math.floor(((i + 1) * bytes.length) / chunks)));
+        await sleep(ms / chunks);
+      }
+      controller.close();
+    },
+  });
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: stream,
+    duplex: 'half',
+  } as RequestInit);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('graceful shutdown of the built service', () => {
+  beforeAll(async () => {
+    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
+  });
+
+  describe('SIGTERM under load', () => {
+    let service: Service;
+    afterAll(() => service?.cleanup());
+
+    it('flips readiness at once, serves every request during the drain, finishes in-flight ones, flushes audit and exits 0', async () => {
+      service = await startService(DRAIN_MS);
+      const slug = `shutdown-${randomBytes(4).toString('hex')}`;
+      const password = 'correct horse battery staple';
+      expect(
+        (
+          await service.http.post(
+            '/api/admin/tenants',
+            { slug, name: 'Shutdown', adminEmail: 'admin@example.com', adminPassword: password },
+            { token: PLATFORM_TOKEN },
+          )
+        ).status,
+      ).toBe(201);
+      const token = (await service.http.post('/api/auth/login', { tenant: slug, email: 'admin@example.com', password })).body.accessToken;
+      expect(typeof token).toBe('string');
+      expect((await service.http.get('/api/health/ready')).status).toBe(200);
+
+      const load = runLoad(service.http.baseUrl, token);
+      await sleep(2000);
+      const signalledAt = Date.now();
+      service.child.kill('SIGTERM');
+
+      // Readiness turns 503 while everything else is still served.
+      let ready = await service.http.get('/api/health/ready');
+      while (ready.status !== 503 && Date.now() < signalledAt + DRAIN_MS) ready = await service.http.get('/api/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.details.lifecycle).toEqual({ status: 'down', message: 'shutting down' });
+      expect((await service.http.get('/api/health/live')).status).toBe(200);
+
+      // Buffered audit events of the drain must be written before the database closes.
+      const failed = await service.http.post('/api/auth/login', { tenant: slug, email: 'admin@example.com', password: 'wrong password' });
+      expect(failed.status).toBe(401);
+
+      // A request still arriving when the drain ends: it must get its answer.
+      await sleep(Math.max(0, signalledAt + DRAIN_MS - 500 - Date.now()));
+      const inFlight = slowLogin(service.http.baseUrl, { tenant: slug, email: 'admin@example.com', password }, 1500);
+      const rate = await load.stop();
+
+      expect(await inFlight).toBe(200);
+      const failures = load.outcomes.filter((o) => o.status !== 200);
+      expect(failures).toEqual([]);
+      expect(load.outcomes.filter((o) => o.path.startsWith('/api/users')).length).toBeGreaterThan(0);
+      expect(rate).toBeGreaterThanOrEqual(200);
+
+      const exit = await exitWithin(service, DRAIN_MS + 10_000 - (Date.now() - signalledAt));
+      expect({ exit, output: service.output() }).toEqual({ exit: { code: 0, signal: null }, output: expect.any(String) });
+
+      const types = await service.readAuditTypes();
+      expect(types).toEqual(expect.arrayContaining(['AUTH_LOGIN', 'AUTH_FAILED']));
+      expect(types.filter((type) => type === 'AUTH_LOGIN').length).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  describe('a second signal', () => {
+    let service: Service;
+    afterAll(() => service?.cleanup());
+
+    it('exits at once with 1 instead of waiting for the drain', async () => {
+      service = await startService(120_000);
+      service.child.kill('SIGTERM');
+      const deadline = Date.now() + 10_000;
+      let ready = await service.http.get('/api/health/ready');
+      while (ready.status !== 503 && Date.now() < deadline) ready = await service.http.get('/api/health/ready');
+      expect(ready.status).toBe(503);
+      expect((await service.http.get('/api/health')).status).toBe(200);
+
+      service.child.kill('SIGTERM');
+      expect(await exitWithin(service, 10_000)).toEqual({ code: 1, signal: null });
+    });
+  });
+});
