@@ -4,7 +4,7 @@ import { MetricsService } from '../../src/modules/metrics/metrics.service';
 import { MetricsSources } from '../../src/modules/metrics/metrics-sources';
 import { freePort } from '../support/own-services';
 import { MetricFamily, parsePrometheusText } from '../support/prometheus-text';
-import { tenantAdminToken } from '../support/tenant-admin';
+import { createTenant } from '../support/factories';
 import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 // Booting the app (PGlite and its migrations) takes seconds on a busy machine.
@@ -25,7 +25,7 @@ describe('metrics', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    userToken = await tenantAdminToken(t.http, 'metrics');
+    userToken = (await createTenant(t.http)).admin.token;
   });
   afterAll(() => t.close());
 
@@ -85,7 +85,7 @@ describe('metrics', () => {
       expect(res.status).toBe(200);
       const body = res.body;
       expect(Object.keys(body).sort()).toEqual(
-        ['audit', 'checks', 'database', 'memory', 'process', 'rateLimiter', 'status', 'timestamp', 'uptime'].sort(),
+        ['audit', 'checks', 'database', 'idempotency', 'memory', 'process', 'rateLimiter', 'status', 'timestamp', 'uptime'].sort(),
       );
       expect(body.status).toBe('healthy');
       expect(body.memory).toEqual({
@@ -128,7 +128,7 @@ describe('metrics', () => {
     });
 
     it('record counts follow the tables (statistics estimates, so polled)', async () => {
-      await tenantAdminToken(t.http, 'metrics');
+      await createTenant(t.http);
       const deadline = Date.now() + 20_000;
       let records: Record<string, number> = {};
       while (Date.now() < deadline) {
@@ -143,15 +143,16 @@ describe('metrics', () => {
     it('shows what other modules register as metrics sources', async () => {
       const sources = t.app.get(MetricsSources);
       sources.register('rateLimiter', () => ({ storage: 'memory', keys: 3, rejections: 1 }));
-      sources.register('idempotency', async () => ({ replays: 2 }));
+      sources.register('example', async () => ({ replays: 2 }));
       try {
         const res = await t.http.get('/api/metrics?detailed=true', { token: PLATFORM_TOKEN });
         expect(res.body.rateLimiter).toEqual({ storage: 'memory', keys: 3, rejections: 1 });
-        expect(res.body.idempotency).toEqual({ replays: 2 });
+        expect(res.body.example).toEqual({ replays: 2 });
+        expect(res.body.idempotency).toEqual(expect.objectContaining({ claimed: expect.any(Number), replayed: expect.any(Number) }));
         expect(() => sources.register('audit', () => 1)).toThrow(/reserved/);
       } finally {
         sources.unregister('rateLimiter');
-        sources.unregister('idempotency');
+        sources.unregister('example');
       }
     });
   });

@@ -1,5 +1,5 @@
 import { OwnServices, postgresBinDir, startOwnServices } from '../support/own-services';
-import { tenantAdminToken } from '../support/tenant-admin';
+import { createTenant } from '../support/factories';
 import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 
@@ -39,7 +39,7 @@ const canStopPostgres = !!process.env.DATABASE_URL && !!postgresBinDir();
     services = await startOwnServices();
     const database = await createTestDatabase(services.databaseUrl);
     t = await startTestApp({ REDIS_URL: services.redisUrl }, { databaseUrl: database.url });
-    token = await tenantAdminToken(t.http, 'outage');
+    token = (await createTenant(t.http)).admin.token;
     expect((await getUsers()).status).toBe(200);
   });
 

@@ -6,6 +6,8 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
 
+import { MetricsService } from '../metrics/metrics.service';
+import { MetricsSources } from '../metrics/metrics-sources';
 /** A key this request holds while it runs: `lockToken` proves the claim is still ours. */
 export interface IdempotencyClaim {
   tenantId: string;
@@ -67,9 +69,12 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly uow: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+    private readonly metricsSources: MetricsSources,
   ) {}
 
   onModuleInit(): void {
+    this.metricsSources.register('idempotency', () => this.stats());
     this.pruneTimer = setInterval(() => {
       this.prune().catch((error: Error) => this.logger.warn(`pruning expired idempotency keys failed: ${error.message}`));
     }, PRUNE_INTERVAL_MS);
@@ -140,6 +145,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
         throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed: retry later');
       }
       this.counters.replayed++;
+      this.metrics.idempotentReplays.inc();
       return { kind: 'replay', status: outcome.status!, body: outcome.body! };
     }
     throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'the Idempotency-Key is changing hands: retry later');
