@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/app-config';
-import { openDataSource, openPglite, pgliteDataSourceOptions, postgresDataSourceOptions } from './data-source.factory';
 import { runMigrations } from './migrator';
+import { openOwnerDataSource } from './owner-data-source';
 
 /**
  * `npm run migration:run`: applies pending migrations once and exits, for
@@ -8,19 +8,12 @@ import { runMigrations } from './migrator';
  * job in Kubernetes). Uses DATABASE_MIGRATION_URL when set.
  */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  const pglite = config.embeddedDatabase ? await openPglite(config.PGLITE_DATA_DIR) : undefined;
-  const dataSource = await openDataSource(
-    pglite
-      ? pgliteDataSourceOptions(pglite)
-      : postgresDataSourceOptions(config, config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL!, { poolSize: 1 }),
-  );
+  const dataSource = await openOwnerDataSource(loadConfig(process.env));
   try {
     const applied = await runMigrations(dataSource);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'no pending migration\n');
   } finally {
     await dataSource.destroy();
-    await pglite?.close();
   }
 }
 

@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { APP_ROLE } from '../../src/database/app-role';
 import { UnitOfWork } from '../../src/database/unit-of-work';
+import { loadConfig } from '../../src/config/app-config';
+import { openOwnerDataSource } from '../../src/database/owner-data-source';
 import { TestApp } from './test-app';
 
 /** Runs SQL as the service does for a tenant: the application role, under row-level security. */
@@ -32,5 +34,26 @@ export async function queryAsOwner<T = any>(t: TestApp, sql: string, params: unk
   } finally {
     await runner.query(`SET ROLE ${APP_ROLE}`);
     await runner.release();
+  }
+}
+
+/**
+ * A unit of work as the database owner, for operator code (retention,
+ * verification across tenants) that the service's own role may not run.
+ */
+export async function withOwnerUnitOfWork<T>(t: TestApp, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+  if (t.databaseUrl) {
+    const dataSource = await openOwnerDataSource(loadConfig({ DATABASE_URL: t.databaseUrl }));
+    try {
+      return await work(new UnitOfWork(dataSource));
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+  await t.dataSource.query('RESET ROLE');
+  try {
+    return await work(new UnitOfWork(t.dataSource));
+  } finally {
+    await t.dataSource.query(`SET ROLE ${APP_ROLE}`);
   }
 }

@@ -5,6 +5,7 @@ import { Idempotency1764000000300 } from './1764000000300-idempotency';
 import { Ledger1764000000310 } from './1764000000310-ledger';
 import { CatalogCart1764000000500 } from './1764000000500-catalog-cart';
 import { Orders1764000000600 } from './1764000000600-orders';
+import { AuditRetention1764000000700 } from './1764000000700-audit-retention';
 
 /** Every migration, in order. A feature adds its own here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Ledger1764000000310,
   CatalogCart1764000000500,
   Orders1764000000600,
+  AuditRetention1764000000700,
 ];

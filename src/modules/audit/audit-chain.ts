@@ -39,3 +39,10 @@ export function chainHash(previousHash: string, event: ChainedEvent): string {
 
 /** The chain a tenant's events (or the tenant-less ones) belong to. */
 export const chainKey = (tenantId: string | null) => tenantId ?? 'platform';
+
+/**
+ * SQL matching the rows of one chain, written as the unique index
+ * `audit_logs_chain` is, so that walking a chain is an index range scan.
+ */
+export const sameChain = (param: string) =>
+  `coalesce(tenant_id, '00000000-0000-0000-0000-000000000000') = coalesce(${param}::uuid, '00000000-0000-0000-0000-000000000000')`;

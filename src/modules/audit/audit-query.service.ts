@@ -2,26 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { CursorCodec } from '../../common/pagination/cursor';
 import { keysetCondition, Page, toPage } from '../../common/pagination/page';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
-import { ChainedEvent, chainHash, chainKey, GENESIS_HASH } from './audit-chain';
+import { AuditRow, verifyChain } from './audit-chain-verifier';
 import { AuditLogDto, AuditQueryDto, AuditVerifyDto } from './dto/audit.dto';
-
-interface AuditRow {
-  id: string;
-  tenant_id: string | null;
-  chain_seq: string;
-  type: string;
-  severity: string;
-  user_id: string | null;
-  resource_type: string | null;
-  resource_id: string | null;
-  ip: string | null;
-  request_id: string | null;
-  outcome: string | null;
-  metadata: Record<string, unknown>;
-  created_at: Date;
-  prev_hash: string;
-  hash: string;
-}
 
 const toDto = (row: AuditRow): AuditLogDto => ({
   id: row.id,
@@ -37,24 +19,6 @@ const toDto = (row: AuditRow): AuditLogDto => ({
   metadata: row.metadata,
   createdAt: row.created_at.toISOString(),
 });
-
-const toChained = (row: AuditRow): ChainedEvent => ({
-  id: row.id,
-  tenantId: row.tenant_id,
-  chainSeq: Number(row.chain_seq),
-  type: row.type,
-  severity: row.severity,
-  userId: row.user_id,
-  resourceType: row.resource_type,
-  resourceId: row.resource_id,
-  ip: row.ip,
-  requestId: row.request_id,
-  outcome: row.outcome,
-  metadata: row.metadata,
-  createdAt: row.created_at.toISOString(),
-});
-
-const VERIFY_BATCH = 1000;
 
 /** Reads the audit log: filtered keyset pages, and the hash-chain verifier. */
 @Injectable()
@@ -76,7 +40,7 @@ export class AuditQueryService {
   }
 
   verifyTenant(tenantId: string): Promise<AuditVerifyDto> {
-    return this.uow.forTenant(tenantId, (tx) => this.verify(tx, tenantId));
+    return this.uow.forTenant(tenantId, (tx) => verifyChain(tx, tenantId));
   }
 
   private async list(tx: Tx, query: AuditQueryDto, scope: { tenantId?: string | null }): Promise<Page<AuditLogDto>> {
@@ -101,38 +65,5 @@ export class AuditQueryService {
       params,
     );
     return toPage(rows, limit, this.cursors, toDto);
-  }
-
-  /**
-   * Walks the chain in order: a changed field breaks that event's hash, a
-   * deleted event leaves a gap in the sequence, reordered events break the
-   * links. Reports the first event where the chain stops holding.
-   */
-  private async verify(tx: Tx, tenantId: string): Promise<AuditVerifyDto> {
-    let previous = GENESIS_HASH;
-    let expectedSeq = 1;
-    let checked = 0;
-    for (;;) {
-      const rows = await tx.query<AuditRow>(
-        'SELECT * FROM audit_logs WHERE tenant_id = $1 AND chain_seq >= $2 ORDER BY chain_seq LIMIT $3',
-        [tenantId, expectedSeq, VERIFY_BATCH],
-      );
-      for (const row of rows) {
-        checked++;
-        const intact =
-          Number(row.chain_seq) === expectedSeq && row.prev_hash === previous && chainHash(previous, toChained(row)) === row.hash;
-        if (!intact) return { valid: false, checked, firstBrokenId: row.id };
-        previous = row.hash;
-        expectedSeq++;
-      }
-      if (rows.length < VERIFY_BATCH) break;
-    }
-    const [head] = await tx.query<{ last_seq: string; last_hash: string }>(
-      'SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain_key = $1',
-      [chainKey(tenantId)],
-    );
-    // Events removed from the end leave the head pointing past the last row.
-    const tailIntact = !head || (Number(head.last_seq) === expectedSeq - 1 && head.last_hash === previous);
-    return { valid: tailIntact, checked, firstBrokenId: null };
   }
 }

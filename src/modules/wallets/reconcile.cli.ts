@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../../config/app-config';
-import { openDataSource, openPglite, pgliteDataSourceOptions, postgresDataSourceOptions } from '../../database/data-source.factory';
+import { openOwnerDataSource } from '../../database/owner-data-source';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { LedgerReconciler } from './ledger-reconciler';
 import { runReconciliation } from './reconcile-report';
@@ -14,20 +13,7 @@ import { runReconciliation } from './reconcile-report';
  * the service first). Read-only; runs no migration.
  */
 async function main(): Promise<number> {
-  const config = loadConfig(process.env);
-  let dataSource: DataSource;
-  if (config.embeddedDatabase) {
-    const pglite = await openPglite(config.PGLITE_DATA_DIR);
-    dataSource = await openDataSource(pgliteDataSourceOptions(pglite));
-    const destroy = dataSource.destroy.bind(dataSource);
-    dataSource.destroy = async () => {
-      await destroy();
-      await pglite.close();
-    };
-  } else {
-    const url = config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL!;
-    dataSource = await openDataSource(postgresDataSourceOptions(config, url, { poolSize: 1 }));
-  }
+  const dataSource = await openOwnerDataSource(loadConfig(process.env));
   try {
     return await runReconciliation(new LedgerReconciler(new UnitOfWork(dataSource)), (text) => process.stdout.write(text));
   } finally {
