@@ -57,6 +57,7 @@ export async function createUser(http: HttpClient, tenant: TestTenant, role: 'ad
 export interface TestProduct {
   id: string;
   sku: string;
+  name: string;
   unitPrice: number;
   currency: string;
   stock: number;
@@ -66,7 +67,7 @@ export interface TestProduct {
 export async function createProduct(
   http: HttpClient,
   tenant: TestTenant,
-  overrides: Partial<Omit<TestProduct, 'id'>> & { name?: string } = {},
+  overrides: Partial<Omit<TestProduct, 'id'>> = {},
 ): Promise<TestProduct> {
   const body = { sku: `SKU-${randomBytes(4).toString('hex')}`, name: 'Test product', unitPrice: 1000, currency: 'EUR', stock: 100, ...overrides };
   const res = await http.post('/api/svm/products', body, { token: tenant.admin.token });

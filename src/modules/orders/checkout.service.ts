@@ -45,15 +45,16 @@ export class CheckoutService {
 
   private async checkoutIn(tx: Tx, ctx: AuthenticatedContext, walletId: string): Promise<OrderDto> {
     const { tenantId, userId } = ctx.principal;
-    const cart = await cartStore.find(tx, tenantId, userId, true);
-    const lines = cart ? await cartStore.lines(tx, tenantId, cart.id) : [];
-    if (!cart || lines.length === 0) throw new DomainError('CART_EMPTY', 'the cart is empty');
-
     const [wallet] = await tx.query<{ id: string; currency: string }>(
       "SELECT id, currency FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'wallet' AND user_id = $3",
       [tenantId, walletId, userId],
     );
+    // The wallet first: an id that names nothing of the caller's is 404 whatever the cart holds.
     if (!wallet) throw new DomainError('NOT_FOUND', `wallet ${walletId} not found`);
+
+    const cart = await cartStore.find(tx, tenantId, userId, true);
+    const lines = cart ? await cartStore.lines(tx, tenantId, cart.id) : [];
+    if (!cart || lines.length === 0) throw new DomainError('CART_EMPTY', 'the cart is empty');
 
     const products = await this.lockProducts(tx, tenantId, lines.map((l) => l.product_id));
     const currency = products.get(lines[0].product_id)!.currency;

@@ -37,7 +37,7 @@ export class WalletsController {
   @Get()
   @ApiOperation({ summary: 'The caller’s wallets, newest first (admin: the tenant’s, optionally of one user)' })
   @ApiOkResponse({ type: WalletPageDto })
-  @ApiAuthenticated('FORBIDDEN')
+  @ApiAuthenticated('FORBIDDEN', 'NOT_FOUND')
   list(@Ctx() ctx: AuthenticatedContext, @Query() query: WalletListQueryDto) {
     return this.wallets.list(ctx, query);
   }

@@ -114,7 +114,12 @@ export class WalletsService {
     const owner = role === 'admin' ? (query.userId?.toLowerCase() ?? null) : userId;
     const limit = query.limit ?? 20;
     const after = keysetCondition(this.cursors, query.cursor, 4);
-    return this.uow.forTenant(tenantId, async (tx) => {
+    return this.uow.readForTenant(tenantId, async (tx) => {
+      // A filter naming nobody of this tenant is an unknown id: 404, as everywhere else.
+      if (query.userId !== undefined && role === 'admin') {
+        const [known] = await tx.query('SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, owner]);
+        if (!known) throw new DomainError('NOT_FOUND', `user ${query.userId} not found`);
+      }
       const rows = await tx.query<WalletRow>(
         `SELECT ${WALLET_COLUMNS} FROM accounts
           WHERE tenant_id = $1 AND kind = 'wallet' AND ($3::uuid IS NULL OR user_id = $3::uuid) AND ${after.sql}
