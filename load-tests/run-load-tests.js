@@ -134,19 +134,24 @@ async function runScenario(scenario, run, warmupS) {
     if (reason) return { ...entry, status: 'unavailable', reason };
     log(`${scenario.name}: warming up ${warmupS} s, then ${scenario.durationS} s at ${scenario.connections} connections`);
     const url = scenario.target?.(run) ?? run.baseUrl;
-    const load = { url, connections: scenario.connections };
+    const serverPid = scenario.needs.rateLimitedInstance ? run.rateLimited.instance?.pid : run.service?.pid;
+    const load = { url, connections: scenario.connections, serverPid };
     await measure({ ...load, label: `${scenario.name} warm-up`, durationS: warmupS, requests: scenario.requests(run) });
     entry.result = await measure({ ...load, label: scenario.name, durationS: scenario.durationS, requests: scenario.requests(run) });
     if (scenario.checksLedger) entry.ledger = await checkLedger(run);
     if (scenario.baseline) {
-      const baseUrl = await baselineUrl(scenario.baseline, run);
-      const base = { url: baseUrl, connections: scenario.connections, requests: scenario.baselineRequests(run) };
+      const baseline = await startBaseline(scenario.baseline, run);
+      const base = { url: baseline.url, serverPid: baseline.pid, connections: scenario.connections, requests: scenario.baselineRequests(run) };
       await measure({ ...base, label: `${scenario.baseline} warm-up`, durationS: warmupS });
       const result = await measure({ ...base, label: scenario.baseline, durationS: scenario.durationS, requests: scenario.baselineRequests(run) });
       entry.baseline = { name: scenario.baseline, result };
       entry.ratio = result.rps > 0 ? round(entry.result.rps / result.rps) : null;
+      // Requests per CPU-second of ours over the baseline's: steadier than req/s on a shared machine.
+      const ours = entry.result.serverCpuUsPerRequest;
+      entry.cpuRatio = ours && result.serverCpuUsPerRequest ? round(result.serverCpuUsPerRequest / ours) : null;
     } else {
       entry.ratio = null;
+      entry.cpuRatio = null;
     }
     entry.targets = scenario.targets({ ...entry.result, ratio: entry.ratio, ledger: entry.ledger }, run);
     return { ...entry, status: 'ok' };
@@ -165,7 +170,7 @@ async function checkLedger(run) {
 }
 
 /** A baseline server, started once per run on core 0 and kept for the scenarios that compare to it. */
-async function baselineUrl(name, run) {
+async function startBaseline(name, run) {
   run.baselines ??= {};
   if (run.baselines[name]) return run.baselines[name];
   const port = await freePort();
@@ -183,8 +188,8 @@ async function baselineUrl(name, run) {
   const child = startNode(name, [path.join(__dirname, 'baselines', `${name}.js`)], env);
   const url = `http://127.0.0.1:${port}`;
   await waitForOk(`${url}/ready`, child, 60_000);
-  run.baselines[name] = url;
-  return url;
+  run.baselines[name] = { url, pid: child.pid };
+  return run.baselines[name];
 }
 
 /**

@@ -2,6 +2,7 @@
 // One autocannon run with a progress line, summarized to the figures we report.
 const autocannon = require('autocannon');
 const os = require('node:os');
+const { cpuMs } = require('./process-cpu');
 
 let current = null;
 
@@ -15,11 +16,13 @@ const round = (value, digits = 2) => (Number.isFinite(value) ? Math.round(value 
 /**
  * Runs autocannon against `url` for `durationS` seconds with `connections`,
  * printing one progress line (rewritten in place on a terminal, every 5 s
- * otherwise), and answers a summary of the result.
+ * otherwise), and answers a summary of the result. With `serverPid`, the
+ * summary has the server's CPU time per request.
  */
-function measure({ label, url, connections, durationS, requests }) {
+function measure({ label, url, connections, durationS, requests, serverPid }) {
   return new Promise((resolve, reject) => {
     const stream = process.stderr;
+    const cpuBefore = cpuMs(serverPid);
     const started = Date.now();
     let done = 0;
     let lastLine = 0;
@@ -29,7 +32,11 @@ function measure({ label, url, connections, durationS, requests }) {
         current = null;
         if (stream.isTTY) stream.write('\r\x1b[K');
         if (error) reject(error);
-        else resolve(summarize(result, durationS));
+        else {
+          const cpuAfter = cpuMs(serverPid);
+          const serverCpuMs = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
+          resolve(summarize(result, durationS, serverCpuMs));
+        }
       },
     );
     current = instance;
@@ -46,7 +53,7 @@ function measure({ label, url, connections, durationS, requests }) {
   });
 }
 
-function summarize(result, durationS) {
+function summarize(result, durationS, serverCpuMs) {
   const completed = result.requests.total;
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]));
   return {
@@ -67,6 +74,8 @@ function summarize(result, durationS) {
     statusCodes,
     errors: result.errors,
     timeouts: result.timeouts,
+    /** CPU of the server process alone (not PostgreSQL's, not Redis'), per completed request. */
+    serverCpuUsPerRequest: serverCpuMs !== null && completed > 0 ? round((1000 * serverCpuMs) / completed, 0) : null,
     loadAverage: os.loadavg().map((v) => round(v)),
   };
 }

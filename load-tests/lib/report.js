@@ -11,16 +11,19 @@ function table(header, rows) {
   return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
-const COLUMNS = ['', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx', 'errors', 'timeouts', 'ratio'];
-const row = (title, r, ratio) => [title, r.rps, r.latency.p50, r.latency.p90, r.latency.p99, r.latency.max, r.status2xx, r.non2xx, r.errors, r.timeouts, ratio];
+const COLUMNS = ['', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx', 'errors', 'timeouts', 'ratio', 'CPU µs/req', 'CPU ratio'];
+const row = (title, r, ratio, cpuRatio) => [
+  title, r.rps, r.latency.p50, r.latency.p90, r.latency.p99, r.latency.max, r.status2xx, r.non2xx, r.errors, r.timeouts, ratio, r.serverCpuUsPerRequest, cpuRatio,
+];
 
 /** The table of one scenario: its result, its baseline, the ratio, the ledger and the targets. */
 function scenarioTable(entry) {
-  const head = `${entry.name}  ${entry.path}  (${entry.connections} connections, ${entry.durationS} s)`;
+  const load = entry.result ? `; load average ${entry.result.loadAverage[0]} on ${require('node:os').cpus().length} cores` : '';
+  const head = `${entry.name}  ${entry.path}  (${entry.connections} connections, ${entry.durationS} s${load})`;
   if (entry.status === 'unavailable') return `${head}\n  unavailable: ${entry.reason}`;
   if (entry.status === 'failed') return `${head}\n  FAILED: ${entry.reason}`;
-  const rows = [row('saas-core', entry.result, entry.ratio)];
-  if (entry.baseline) rows.push(row(BASELINE_TITLES[entry.baseline.name], entry.baseline.result, null));
+  const rows = [row('saas-core', entry.result, entry.ratio, entry.cpuRatio)];
+  if (entry.baseline) rows.push(row(BASELINE_TITLES[entry.baseline.name], entry.baseline.result, null, null));
   const lines = [head, table(COLUMNS, rows)];
   const other = Object.entries(entry.result.statusCodes).filter(([code]) => !code.startsWith('2'));
   if (other.length) lines.push(`  status codes: ${other.map(([code, count]) => `${code} × ${count}`).join(', ')}`);
@@ -32,11 +35,14 @@ function scenarioTable(entry) {
 /** One line per scenario, at the end of the run. */
 function summaryTable(entries) {
   return table(
-    ['scenario', 'status', 'req/s', 'p99 ms', 'baseline req/s', 'ratio', 'errors', 'non-2xx', 'targets'],
+    ['scenario', 'status', 'req/s', 'p99 ms', 'baseline req/s', 'ratio', 'CPU ratio', 'errors', 'non-2xx', 'targets'],
     entries.map((e) =>
       e.status === 'ok'
-        ? [e.name, 'ok', e.result.rps, e.result.latency.p99, e.baseline?.result.rps, e.ratio, e.result.errors, e.result.non2xx, `${e.targets.filter((t) => t.holds).length}/${e.targets.length} hold`]
-        : [e.name, e.status, null, null, null, null, null, null, null],
+        ? [
+            e.name, 'ok', e.result.rps, e.result.latency.p99, e.baseline?.result.rps, e.ratio, e.cpuRatio, e.result.errors, e.result.non2xx,
+            `${e.targets.filter((t) => t.holds).length}/${e.targets.length} hold`,
+          ]
+        : [e.name, e.status, null, null, null, null, null, null, null, null],
     ),
   );
 }
