@@ -30,7 +30,8 @@ function ownerOf(url, name) {
   return url;
 }
 
-const shortUrl = (url) => url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^.*\/(dist|src)\//, '$1/');
+/** `package/file` for a dependency, `dist/file` for our own code. */
+const shortUrl = (url) => (url.includes('node_modules/') ? url.replace(/^.*node_modules\//, '') : url.replace(/^file:\/\//, '').replace(/^.*\/(dist|src)\//, '$1/'));
 
 function summarize(profile, { top, focus, skipS }) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));

@@ -134,7 +134,7 @@ async function runScenario(scenario, run, warmupS) {
     if (reason) return { ...entry, status: 'unavailable', reason };
     log(`${scenario.name}: warming up ${warmupS} s, then ${scenario.durationS} s at ${scenario.connections} connections`);
     const url = scenario.target?.(run) ?? run.baseUrl;
-    const serverPid = scenario.needs.rateLimitedInstance ? run.rateLimited.instance?.pid : run.service?.pid;
+    const serverPid = scenario.needs.rateLimitedInstance ? run.rateLimited.instance?.pid : (run.service?.pid ?? run.options.serverPid);
     const load = { url, connections: scenario.connections, serverPid };
     await measure({ ...load, label: `${scenario.name} warm-up`, durationS: warmupS, requests: scenario.requests(run) });
     entry.result = await measure({ ...load, label: scenario.name, durationS: scenario.durationS, requests: scenario.requests(run) });
