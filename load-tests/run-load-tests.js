@@ -33,7 +33,9 @@ async function main() {
   if (options.help) return log(USAGE);
   const scale = options.quick ? 0.1 : 1;
   const scenarios = SCENARIOS.filter((s) => options.names.includes(s.name)).map((s) => ({ ...s, durationS: round(s.durationS * scale, 1) }));
-  const needs = Object.assign({}, ...scenarios.map((s) => s.needs));
+  // What to seed: everything any selected scenario needs.
+  const needs = {};
+  for (const scenario of scenarios) for (const [key, wanted] of Object.entries(scenario.needs)) needs[key] ||= wanted;
   const startedAt = new Date();
   const run = { options, startedAt: startedAt.toISOString(), runId: randomBytes(4).toString('hex') };
 

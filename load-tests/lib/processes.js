@@ -82,12 +82,19 @@ function startNode(label, args, env) {
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   let running = true;
   exited.then(() => (running = false));
+  const signal = (name) => {
+    try {
+      process.kill(child.pid, name);
+    } catch (error) {
+      if (error.code !== 'ESRCH') throw error; // already gone
+    }
+  };
   const stop = async () => {
     if (!running) return;
-    process.kill(child.pid, 'SIGTERM');
+    signal('SIGTERM');
     const outcome = await Promise.race([exited, sleep(10_000).then(() => null)]);
     if (!outcome && running) {
-      process.kill(child.pid, 'SIGKILL');
+      signal('SIGKILL');
       await Promise.race([exited, sleep(5_000)]);
     }
   };

@@ -25,6 +25,9 @@ function scenarioTable(entry) {
   const rows = [row('saas-core', entry.result, entry.ratio, entry.cpuRatio)];
   if (entry.baseline) rows.push(row(BASELINE_TITLES[entry.baseline.name], entry.baseline.result, null, null));
   const lines = [head, table(COLUMNS, rows)];
+  for (const [title, r] of [['saas-core', entry.result], [entry.baseline?.name, entry.baseline?.result]]) {
+    if (r && r.requests === 0) lines.push(`  note: no request to ${title} completed in ${r.durationS} s (a loaded machine and a short run): no ratio`);
+  }
   const other = Object.entries(entry.result.statusCodes).filter(([code]) => !code.startsWith('2'));
   if (other.length) lines.push(`  status codes: ${other.map(([code, count]) => `${code} × ${count}`).join(', ')}`);
   if (entry.ledger) lines.push(`  ledger: ${entry.ledger.status === 'checked' ? (entry.ledger.consistent ? 'consistent' : 'NOT CONSISTENT') : entry.ledger.reason}`);
