@@ -15,6 +15,8 @@ import { AuthenticationGuard } from './modules/auth/guards/authentication.guard'
 import { RolesGuard } from './modules/auth/guards/roles.guard';
 import { TenantGuard } from './modules/auth/guards/tenant.guard';
 import { HealthModule } from './modules/health/health.module';
+import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
+import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { RedisModule } from './modules/redis/redis.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { UsersModule } from './modules/users/users.module';
@@ -39,9 +41,12 @@ export class AppModule {
         AuthModule,
         TenantsModule,
         UsersModule,
+        RateLimitModule,
       ],
       providers: [
-        // Guards run in this order: authentication, tenant, roles.
+        // Guards run in this order: rate limit, authentication, tenant, roles.
+        // (The limiter counts most requests earlier still, in an onRequest hook: see RateLimitHttpBinding.)
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
         { provide: APP_GUARD, useExisting: AuthenticationGuard },
         { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_GUARD, useClass: RolesGuard },

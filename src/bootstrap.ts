@@ -9,6 +9,7 @@ import { registerRequestLifecycle } from './common/http/request-lifecycle';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { setupOpenApi } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { RateLimitHttpBinding } from './modules/rate-limit/rate-limit.http';
 
 /**
  * Builds the whole service on Fastify, ready to listen. `main.ts` and every
@@ -38,6 +39,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
     abortOnError: false,
   });
+  // Before Nest registers its routes: the limiter binds a rule to each of them as they come.
+  app.get(RateLimitHttpBinding).install(fastify);
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   setupOpenApi(app);
   return app;

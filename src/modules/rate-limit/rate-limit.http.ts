@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
+import { sendProblem } from '../../common/filters/problem-details.filter';
+import { RateLimitRule, RateLimitRules } from './rate-limit-rules';
+import { RateLimitService } from './rate-limit.service';
+import { RouteThrottleMetadata } from './route-throttle-metadata';
+import { SlidingWindowRecord } from './sliding-window';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the limiter has counted this request, so the guard does not count it again. */
+    rateLimitCounted: boolean;
+  }
+}
+
+/** Marks the hooks this binding adds to a route, so a route seen twice (HEAD copies) is not counted twice. */
+const LIMITER_HOOK = Symbol('rateLimitHook');
+type MarkedHook = onRequestHookHandler & { [LIMITER_HOOK]?: true };
+
+/**
+ * Where the limiter runs: in Fastify's onRequest phase, before the body is
+ * read, routing aside, and before every guard. That keeps the contract exact
+ * where a Nest guard could not:
+ * - requests that fail before any guard (malformed JSON, 413, 415) are
+ *   counted and carry the X-RateLimit headers like every other answer;
+ * - requests under /api that match no route (404) are counted too, in the
+ *   family their path names;
+ * - a refusal costs no body parsing, no authentication and no Nest pipeline.
+ * The rule of each route is fixed once, when Nest registers it (onRoute):
+ * its path family, or what its `@SkipThrottle()` / `@Throttle()` metadata
+ * says (found by the `Controller.method` name Nest gives the handler). Each
+ * limited route then gets its own onRequest hook with its rule baked in, so
+ * a request pays no lookup. RateLimitGuard, first of the global guards,
+ * counts whatever reached a handler without passing here.
+ */
+@Injectable()
+export class RateLimitHttpBinding {
+  constructor(
+    private readonly limiter: RateLimitService,
+    private readonly rules: RateLimitRules,
+    private readonly metadata: RouteThrottleMetadata,
+  ) {}
+
+  /** Call before Nest registers its routes (right after NestFactory.create). */
+  install(fastify: FastifyInstance): void {
+    fastify.decorateRequest('rateLimitCounted', false);
+    if (!this.limiter.enabled) return;
+    fastify.addHook('onRoute', (route) => this.bindRoute(route));
+    // Requests no route matched never reach a route hook: limit them by their path.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (!request.is404) return done();
+      const rule = this.rules.forPath(request.url);
+      if (!rule) return done();
+      this.limit(rule, request, reply).then((allowed) => allowed && done(), done);
+    });
+  }
+
+  private bindRoute(route: RouteOptions): void {
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    if (existing.some((hook) => (hook as MarkedHook)[LIMITER_HOOK])) return;
+    const rule = this.ruleOf(route);
+    if (!rule) return;
+    const hook: MarkedHook = (request, reply, done) => {
+      this.limit(rule, request, reply).then((allowed) => allowed && done(), done);
+    };
+    hook[LIMITER_HOOK] = true;
+    route.onRequest = [...existing, hook];
+  }
+
+  private ruleOf(route: RouteOptions): RateLimitRule | null {
+    const metadata = this.metadata.ofHandlerName(route.handler.name);
+    if (metadata?.skip) return null;
+    const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+    return this.rules.forRoute(method, route.url, metadata?.limit, metadata?.ttl);
+  }
+
+  /** Counts the request and sets the headers; over the limit, answers 429 itself and resolves false. */
+  async limit(rule: RateLimitRule, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    request.rateLimitCounted = true;
+    const record = await this.limiter.hit(rule, request.ctx.ip);
+    setRateLimitHeaders(reply, rule, record);
+    if (!record.isBlocked) return true;
+    this.limiter.refused(rule, record, request);
+    sendProblem(reply, request.id, {
+      code: 'RATE_LIMITED',
+      detail: refusalDetail(rule),
+      headers: retryAfterHeader(record),
+    });
+    return false;
+  }
+}
+
+export const refusalDetail = (rule: RateLimitRule) => `over ${rule.limit} requests per ${rule.windowMs / 1000} s on ${rule.pattern}`;
+export const retryAfterHeader = (record: SlidingWindowRecord) => ({ 'Retry-After': String(Math.max(1, record.timeToBlockExpire)) });
+
+/** X-RateLimit-Reset: whole seconds until the current window turns (at least 1 while it has not). */
+export function setRateLimitHeaders(reply: FastifyReply, rule: RateLimitRule, record: SlidingWindowRecord): void {
+  reply.header('X-RateLimit-Limit', rule.limit);
+  reply.header('X-RateLimit-Remaining', Math.max(0, rule.limit - record.totalHits));
+  reply.header('X-RateLimit-Reset', record.timeToExpire);
+}
