@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
+import { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, RouteOptions } from 'fastify';
 import { sendProblem } from '../../common/filters/problem-details.filter';
 import { RateLimitRule, RateLimitRules } from './rate-limit-rules';
 import { RateLimitService } from './rate-limit.service';
@@ -51,7 +51,7 @@ export class RateLimitHttpBinding {
       if (!request.is404) return done();
       const rule = this.rules.forPath(request.url);
       if (!rule) return done();
-      this.limit(rule, request, reply).then((allowed) => allowed && done(), done);
+      this.limit(rule, request, reply, done);
     });
   }
 
@@ -60,9 +60,7 @@ export class RateLimitHttpBinding {
     if (existing.some((hook) => (hook as MarkedHook)[LIMITER_HOOK])) return;
     const rule = this.ruleOf(route);
     if (!rule) return;
-    const hook: MarkedHook = (request, reply, done) => {
-      this.limit(rule, request, reply).then((allowed) => allowed && done(), done);
-    };
+    const hook: MarkedHook = (request, reply, done) => this.limit(rule, request, reply, done);
     hook[LIMITER_HOOK] = true;
     route.onRequest = [...existing, hook];
   }
@@ -74,18 +72,23 @@ export class RateLimitHttpBinding {
     return this.rules.forRoute(method, route.url, metadata?.limit, metadata?.ttl);
   }
 
-  /** Counts the request and sets the headers; over the limit, answers 429 itself and resolves false. */
-  async limit(rule: RateLimitRule, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  /** Counts the request, then lets it go on (`done()`) or answers 429 itself. */
+  limit(rule: RateLimitRule, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     request.rateLimitCounted = true;
-    const record = await this.limiter.hit(rule, request.ctx.ip);
+    const counted = this.limiter.hit(rule, request.ctx.ip);
+    if (counted instanceof Promise) {
+      counted.then((record) => this.answer(rule, record, request, reply) && done(), done);
+    } else if (this.answer(rule, counted, request, reply)) {
+      done();
+    }
+  }
+
+  /** Sets the headers; over the limit, sends the 429 and returns false. */
+  private answer(rule: RateLimitRule, record: SlidingWindowRecord, request: FastifyRequest, reply: FastifyReply): boolean {
     setRateLimitHeaders(reply, rule, record);
     if (!record.isBlocked) return true;
     this.limiter.refused(rule, record, request);
-    sendProblem(reply, request.id, {
-      code: 'RATE_LIMITED',
-      detail: refusalDetail(rule),
-      headers: retryAfterHeader(record),
-    });
+    sendProblem(reply, request.id, { code: 'RATE_LIMITED', detail: refusalDetail(rule), headers: retryAfterHeader(record) });
     return false;
   }
 }
