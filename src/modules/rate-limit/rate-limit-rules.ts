@@ -7,6 +7,8 @@ export interface RateLimitRule {
   /** What the audit event and the 429 detail name, e.g. `/api/auth/*`. */
   readonly pattern: string;
   readonly limit: number;
+  /** `limit` as the X-RateLimit-Limit value, made once. */
+  readonly limitHeader: string;
   readonly windowMs: number;
 }
 
@@ -26,6 +28,14 @@ const FAMILIES: Family[] = [
 const API_PREFIX = '/api';
 /** `/api/health*`: probes are never limited (nor is anything outside /api, such as /metrics). */
 const UNLIMITED_PREFIX = '/api/health';
+
+const rule = (id: string, pattern: string, limit: number, windowMs: number): RateLimitRule => ({
+  id,
+  pattern,
+  limit,
+  limitHeader: String(limit),
+  windowMs,
+});
 
 /** True when `path` is `prefix` itself or below it; a query string ends the path. */
 export function isUnder(path: string, prefix: string): boolean {
@@ -49,9 +59,9 @@ export class RateLimitRules {
     this.windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
     this.families = FAMILIES.map((f) => ({
       prefix: f.prefix,
-      rule: { id: f.id, pattern: `${f.prefix}/*`, limit: config[f.setting], windowMs: this.windowMs },
+      rule: rule(f.id, `${f.prefix}/*`, config[f.setting], this.windowMs),
     }));
-    this.fallback = { id: 'default', pattern: `${API_PREFIX}/*`, limit: config.RATE_LIMIT_DEFAULT, windowMs: this.windowMs };
+    this.fallback = rule('default', `${API_PREFIX}/*`, config.RATE_LIMIT_DEFAULT, this.windowMs);
   }
 
   forPath(path: string): RateLimitRule | null {
@@ -66,12 +76,6 @@ export class RateLimitRules {
   forRoute(method: string, url: string, limit: number | undefined, ttlMs: number | undefined): RateLimitRule | null {
     const base = this.forPath(url);
     if (limit === undefined && ttlMs === undefined) return base;
-    const id = `route:${method} ${url}`;
-    return {
-      id,
-      pattern: `${method} ${url}`,
-      limit: limit ?? base?.limit ?? this.fallback.limit,
-      windowMs: ttlMs ?? this.windowMs,
-    };
+    return rule(`route:${method} ${url}`, `${method} ${url}`, limit ?? base?.limit ?? this.fallback.limit, ttlMs ?? this.windowMs);
   }
 }

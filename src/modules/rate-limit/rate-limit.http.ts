@@ -96,9 +96,14 @@ export class RateLimitHttpBinding {
 export const refusalDetail = (rule: RateLimitRule) => `over ${rule.limit} requests per ${rule.windowMs / 1000} s on ${rule.pattern}`;
 export const retryAfterHeader = (record: SlidingWindowRecord) => ({ 'Retry-After': String(Math.max(1, record.timeToBlockExpire)) });
 
-/** X-RateLimit-Reset: whole seconds until the current window turns (at least 1 while it has not). */
+/**
+ * X-RateLimit-Reset: whole seconds until the current window turns. Names are
+ * given lower-case and values as strings: Fastify lower-cases every name it
+ * stores (so this is what goes on the wire anyway) and Node validates every
+ * value; this spares both a conversion on every answer.
+ */
 export function setRateLimitHeaders(reply: FastifyReply, rule: RateLimitRule, record: SlidingWindowRecord): void {
-  reply.header('X-RateLimit-Limit', rule.limit);
-  reply.header('X-RateLimit-Remaining', Math.max(0, rule.limit - record.totalHits));
-  reply.header('X-RateLimit-Reset', record.timeToExpire);
+  reply.header('x-ratelimit-limit', rule.limitHeader);
+  reply.header('x-ratelimit-remaining', String(Math.max(0, rule.limit - record.totalHits)));
+  reply.header('x-ratelimit-reset', String(record.timeToExpire));
 }
