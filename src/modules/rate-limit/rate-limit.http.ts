@@ -18,8 +18,8 @@ const LIMITER_HOOK = Symbol('rateLimitHook');
 type MarkedHook = onRequestHookHandler & { [LIMITER_HOOK]?: true };
 
 /**
- * Where the limiter runs: in Fastify's onRequest phase, before the body is
- * read, routing aside, and before every guard. That keeps the contract exact
+ * Where the limiter runs: in Fastify's onRequest phase, right after routing,
+ * before the body is read and before every guard. That keeps the contract exact
  * where a Nest guard could not:
  * - requests that fail before any guard (malformed JSON, 413, 415) are
  *   counted and carry the X-RateLimit headers like every other answer;
@@ -68,7 +68,8 @@ export class RateLimitHttpBinding {
   private ruleOf(route: RouteOptions): RateLimitRule | null {
     const metadata = this.metadata.ofHandlerName(route.handler.name);
     if (metadata?.skip) return null;
-    const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+    // The HEAD twin Fastify adds to a GET route shares its bucket.
+    const method = Array.isArray(route.method) ? route.method.join(',') : route.method === 'HEAD' ? 'GET' : route.method;
     return this.rules.forRoute(method, route.url, metadata?.limit, metadata?.ttl);
   }
 
