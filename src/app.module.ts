@@ -19,6 +19,8 @@ import { TenantGuard } from './modules/auth/guards/tenant.guard';
 import { OrdersModule } from './modules/orders/orders.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
+import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
+import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { RedisModule } from './modules/redis/redis.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
@@ -51,9 +53,12 @@ export class AppModule {
         IdempotencyModule,
         WalletsModule,
         OrdersModule,
+        RateLimitModule,
       ],
       providers: [
-        // Guards run in this order: authentication, tenant, roles.
+        // Guards run in this order: rate limit, authentication, tenant, roles.
+        // (The limiter counts most requests earlier still, in an onRequest hook: see RateLimitHttpBinding.)
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
         { provide: APP_GUARD, useExisting: AuthenticationGuard },
         { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_GUARD, useClass: RolesGuard },

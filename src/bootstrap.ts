@@ -10,6 +10,7 @@ import { registerSecurityHeaders } from './common/http/security-headers';
 import { trackRoutes } from './common/http/route-registry';
 import { setupOpenApi } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { RateLimitHttpBinding } from './modules/rate-limit/rate-limit.http';
 
 /**
  * Builds the whole service on Fastify, ready to listen. `main.ts` and every
@@ -40,6 +41,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
     abortOnError: false,
   });
+  // Before Nest registers its routes: the limiter binds a rule to each of them as they come.
+  app.get(RateLimitHttpBinding).install(fastify);
   // `/metrics` (Prometheus) lives at the root; `/api/metrics` is declared with its full path because
   // the bare `metrics` path is excluded from the prefix.
   app.setGlobalPrefix('api', { exclude: ['metrics', 'api/metrics'] });

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 
 /** Injection token of the shared ioredis client, or `null` when REDIS_URL is unset. */
@@ -9,8 +9,9 @@ export const REDIS = Symbol('REDIS');
  * Fails fast instead of stalling: no offline queue (a command sent while
  * disconnected errors at once), one retry per command, short timeouts, and
  * reconnection in the background so the client comes back by itself.
+ * `overrides` lets a caller tighten these for its own connection.
  */
-export function createRedisClient(url: string, name: string): Redis {
+export function createRedisClient(url: string, name: string, overrides: RedisOptions = {}): Redis {
   const logger = new Logger(`Redis:${name}`);
   const client = new Redis(url, {
     connectionName: `saas-core:${name}`,
@@ -19,6 +20,7 @@ export function createRedisClient(url: string, name: string): Redis {
     connectTimeout: 2000,
     commandTimeout: 1000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    ...overrides,
   });
   let reported = false;
   client.on('error', (error) => {
