@@ -1,5 +1,5 @@
 import { createTenant, TestTenant } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Minimal reproductions of what the schema-driven fuzzer
@@ -58,6 +58,23 @@ describe('requests the fuzzer found mishandled', () => {
     expectProblem(res, 404, 'NOT_FOUND');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-request-id']).toBeTruthy();
+  });
+
+  it.each([
+    ['POST /api/users', '/api/users', (s: string) => ({ email: `x${s}@example.com`, password: 'long enough password', role: 'member' })],
+    ['POST /api/admin/tenants', '/api/admin/tenants', (s: string) => ({ slug: 'surrogates', name: 'S', adminEmail: `x${s}`, adminPassword: 'long enough password' })],
+    ['POST /api/wallets', '/api/wallets', (s: string) => ({ currency: 'EUR', name: `a${s}b` })],
+  ])('refuses lone UTF-16 surrogates in a JSON string (%s) with 400 instead of crashing the e-mail check with 500', async (_op, path, body) => {
+    for (const lone of ['\ud83d', '\udc00', '\udfff\ud800']) {
+      const token = path === '/api/admin/tenants' ? PLATFORM_TOKEN : tenant.admin.token;
+      const res = await t.http.request('POST', path, { rawBody: JSON.stringify(body(lone)), contentType: 'application/json', token });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors).toEqual([{ field: expect.any(String), message: 'must be well-formed Unicode text (no lone surrogates)' }]);
+    }
+    // A well-formed pair is text like any other.
+    const fine = await t.http.post('/api/wallets', { currency: 'EUR', name: 'rocket \ud83d\ude80' }, { token: tenant.admin.token });
+    expect(fine.status).toBe(201);
+    expect(fine.body.name).toBe('rocket 🚀');
   });
 
   it('answers a path id of 5000 characters 404 like any malformed id, not 414', async () => {
