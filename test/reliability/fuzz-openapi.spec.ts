@@ -199,28 +199,48 @@ async function buildTarget(t: TestApp): Promise<FuzzTarget> {
     ownIds: { products: ownData.productId, wallets: ownData.walletId, orders: ownData.orderId, items: ownData.productId },
     foreignIds: [otherData.productId, otherData.walletId, otherData.orderId, other.admin.id],
     bodyLimit: BODY_LIMIT,
+    // Each refused whatever the members not kept hold: no credentials match, the key member names a
+    // taken value, an invisible resource, more money than any wallet holds, or a forbidden transition.
     refusedBodies: {
-      'POST /api/auth/login': (rng) =>
-        rng.pick([
-          { tenant: own.slug, email: own.admin.email, password: password() },
-          { tenant: other.slug, email: own.admin.email, password: own.admin.password },
-          { tenant: rng.uuid(), email: member.email, password: member.password },
-          { tenant: `no-such-${rng.int(1, 1e6)}`, email: 'nobody@example.com', password: password() },
-          { tenant: own.id, email: `x${member.email}`, password: member.password },
-        ]),
-      'POST /api/auth/refresh': (rng) => ({ refreshToken: `rt1.${rng.pick([own.id, other.id])}.${randomBytes(32).toString('base64url')}` }),
-      'POST /api/admin/tenants': () => ({ slug: own.slug, name: 'Taken', adminEmail: 'someone@example.com', adminPassword: password() }),
+      'POST /api/auth/login': {
+        keep: [],
+        body: (rng) =>
+          rng.pick([
+            { tenant: own.slug, email: own.admin.email, password: password() },
+            { tenant: other.slug, email: own.admin.email, password: own.admin.password },
+            { tenant: rng.uuid(), email: member.email, password: member.password },
+            { tenant: `no-such-${rng.int(1, 1e6)}`, email: 'nobody@example.com', password: password() },
+            { tenant: own.id, email: `x${member.email}`, password: member.password },
+          ]),
+      },
+      'POST /api/auth/refresh': { keep: [], body: (rng) => ({ refreshToken: `rt1.${rng.pick([own.id, other.id])}.${randomBytes(32).toString('base64url')}` }) },
+      'POST /api/admin/tenants': { keep: ['slug'], body: () => ({ slug: own.slug, name: 'Taken', adminEmail: 'someone@example.com', adminPassword: password() }) },
+      'POST /api/users': { keep: ['email'], body: () => ({ email: member.email, password: password(), role: 'member' }) },
+      'POST /api/svm/products': {
+        keep: ['sku'],
+        body: () => ({ sku: ownData.sku, name: 'Same sku', unitPrice: 100, currency: 'EUR', stock: 1 }),
+      },
+      'PATCH /api/svm/products/{id}': { keep: ['sku'], body: () => ({ sku: ownData.secondSku, name: 'Taken sku' }) },
+      'POST /api/svm/cart/items': { keep: ['productId'], body: () => ({ productId: otherData.productId, quantity: 1 }) },
+      'POST /api/wallets/transfers': {
+        keep: ['amount'],
+        body: () => ({ fromWalletId: ownData.walletId, toWalletId: ownData.adminWalletId, amount: Number.MAX_SAFE_INTEGER, reference: 'too much' }),
+      },
+      'POST /api/wallets/{id}/debit': { keep: ['amount'], body: () => ({ amount: Number.MAX_SAFE_INTEGER, reference: 'too much' }) },
+      'POST /api/svm/orders': { keep: ['walletId'], body: () => ({ walletId: otherData.walletId }) },
+      'PATCH /api/svm/orders/{id}/status': { keep: ['status'], body: () => ({ status: 'DELIVERED' }) },
     },
   };
 }
 
 async function commerceOf(t: TestApp, tenant: TestTenant, member: Awaited<ReturnType<typeof createUser>>) {
   const product = await createProduct(t.http, tenant, { stock: 1000, unitPrice: 250 });
-  await createFundedWallet(t, tenant, tenant.admin, 'EUR', 100_000);
+  const second = await createProduct(t.http, tenant);
+  const adminWalletId = await createFundedWallet(t, tenant, tenant.admin, 'EUR', 100_000);
   const walletId = await createFundedWallet(t, tenant, member, 'EUR', 100_000);
   await addToCart(t.http, member, product.id, 2);
   const order = await checkout(t.http, member, walletId);
   expect(order.status).toBe(201);
   await addToCart(t.http, member, product.id, 1);
-  return { productId: product.id, walletId, orderId: order.body.id as string };
+  return { productId: product.id, sku: product.sku, secondSku: second.sku, walletId, adminWalletId, orderId: order.body.id as string };
 }

@@ -32,8 +32,18 @@ export interface FuzzTarget {
   foreignIds: string[];
   /** BODY_LIMIT_BYTES of the service. */
   bodyLimit: number;
-  /** Whole bodies refused for what they mean (unknown credentials, a taken slug), by operation name. */
-  refusedBodies?: Record<string, (rng: Rng) => unknown>;
+  /** Well-formed bodies refused for what they mean (unknown credentials, a taken slug...), by operation name. */
+  refusedBodies?: Record<string, RefusedBody>;
+}
+
+/**
+ * A body the service must refuse for its meaning. Noise may change every
+ * member but those in `keep` (the ones that make it a refusal), so that odd
+ * values reach the service and the database while the answer stays a refusal.
+ */
+export interface RefusedBody {
+  body(rng: Rng): Record<string, unknown>;
+  keep: string[];
 }
 
 /** One generated request, ready to send. */
@@ -357,10 +367,17 @@ const DEFECTS: Defect[] = [
     weight: 3,
     applies: (d, ctx) => !!ctx.target.refusedBodies?.[operationName(d.op)],
     apply: (d, ctx, rng) => {
-      const value = ctx.target.refusedBodies![operationName(d.op)](rng);
-      d.body = { kind: 'json', value };
-      for (const field of Object.keys(value as object)) d.protectedFields.add(field);
-      return 'a well-formed body the service must refuse for what it says';
+      const refused = ctx.target.refusedBodies![operationName(d.op)];
+      const body = refused.body(rng);
+      // Odd strings that still pass validation, so that they reach the service and the database.
+      for (const [field, schema] of bodyProperties(ctx)) {
+        if (refused.keep.includes(field) || schema.type !== 'string' || schema.format || schema.pattern || schema.enum || !rng.chance(0.5)) continue;
+        const fits = SHORT_EDGE_STRINGS.filter((s) => s.replace(/\u0000/g, '').length >= (schema.minLength ?? 0) && s.length <= (schema.maxLength ?? 1000));
+        if (fits.length) body[field] = rng.pick(fits);
+      }
+      d.body = { kind: 'json', value: body };
+      for (const field of refused.keep) d.protectedFields.add(field);
+      return `a well-formed body refused for its ${refused.keep.join(' and ') || 'meaning'}`;
     },
   },
   {
