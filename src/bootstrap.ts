@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { LogController } from 'fastify';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { escapeUndecodablePath, MAX_PARAM_LENGTH } from './common/http/malformed-url';
 import { requestIdFor } from './common/http/request-id';
 import { registerRequestLifecycle } from './common/http/request-lifecycle';
 import { registerSecurityHeaders } from './common/http/security-headers';
@@ -28,6 +29,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: false,
+    rewriteUrl: (request: { url?: string }) => escapeUndecodablePath(request.url ?? '/'),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   const fastify = adapter.getInstance();
   // Only JSON bodies are accepted: anything else is 415 before it reaches a handler.

@@ -1,28 +1,14 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { PGlite } from '@electric-sql/pglite';
-import { Client } from 'pg';
-import { HttpClient } from '../support/http';
-import { freePort } from '../support/own-services';
+import { buildService, createServiceStore, ServiceProcess, ServiceStore, startServiceProcess } from '../support/service-process';
 import { PLATFORM_TOKEN } from '../support/test-app';
-import { createTestDatabase } from '../support/test-database';
 
 jest.setTimeout(180_000);
 
-const ROOT = resolve(__dirname, '../..');
 const DRAIN_MS = 2000;
 const CONCURRENCY = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Service {
-  child: ChildProcess;
-  http: HttpClient;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
+interface Service extends ServiceProcess {
   /** Where the audit rows can be read after the process is gone. */
   readAuditTypes: () => Promise<string[]>;
   cleanup: () => Promise<void>;
@@ -30,76 +16,14 @@ interface Service {
 
 /** Runs the built service (`node dist/main.js`) as production does, on its own fresh database. */
 async function startService(drainMs: number): Promise<Service> {
-  const port = await freePort();
-  const database = await createTestDatabase();
-  const dataDir = database.url ? undefined : mkdtempSync(join(tmpdir(), 'saas-core-shutdown-'));
-  const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
-  const env: NodeJS.ProcessEnv = {
-    ...inherited,
-    NODE_ENV: 'test',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_DRAIN_MS: String(drainMs),
-    PLATFORM_ADMIN_TOKEN: PLATFORM_TOKEN,
-    JWT_SECRET: 'test-jwt-secret-0123456789-0123456789-abcdef',
-    SEED_DEMO: 'false',
-    PASSWORD_HASH_COST: '10',
-    RATE_LIMIT_AUTH: '100000',
-    RATE_LIMIT_WALLETS: '100000',
-    RATE_LIMIT_CART: '100000',
-    RATE_LIMIT_ORDERS: '100000',
-    RATE_LIMIT_DEFAULT: '100000',
-    ...(database.url ? { DATABASE_URL: database.url } : { PGLITE_DATA_DIR: dataDir }),
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:` } : {}),
-  };
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
-    child.once('exit', (code, signal) => resolveExit({ code, signal })),
-  );
-  const http = new HttpClient(`http://127.0.0.1:${port}`);
-
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited at start:\n${output}`);
-    const started = await http.get('/api/health/startup').catch(() => null);
-    if (started?.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`the service did not start:\n${output}`);
-    await sleep(200);
-  }
-
-  const readAuditTypes = async () => {
-    const sql = 'SELECT type FROM audit_logs ORDER BY created_at';
-    if (database.url) {
-      const client = new Client({ connectionString: database.url });
-      await client.connect();
-      try {
-        return (await client.query<{ type: string }>(sql)).rows.map((r) => r.type);
-      } finally {
-        await client.end();
-      }
-    }
-    const pglite = await PGlite.create(dataDir!);
-    try {
-      return (await pglite.query<{ type: string }>(sql)).rows.map((r) => r.type);
-    } finally {
-      await pglite.close();
-    }
-  };
+  const store: ServiceStore = await createServiceStore('shutdown');
+  const service = await startServiceProcess({ ...store.env, SHUTDOWN_DRAIN_MS: String(drainMs) });
   return {
-    child,
-    http,
-    exit,
-    output: () => output,
-    readAuditTypes,
+    ...service,
+    readAuditTypes: async () => (await store.query<{ type: string }>('SELECT type FROM audit_logs ORDER BY created_at')).map((r) => r.type),
     cleanup: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exit;
-      await database.drop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await service.kill();
+      await store.drop();
     },
   };
 }
@@ -183,9 +107,7 @@ async function slowLogin(baseUrl: string, body: object, ms: number): Promise<num
 }
 
 describe('graceful shutdown of the built service', () => {
-  beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-  });
+  beforeAll(() => buildService());
 
   describe('SIGTERM under load', () => {
     let service: Service;

@@ -8,7 +8,7 @@ import { createWallet, credit } from './wallets';
 export const idempotencyKey = () => randomUUID();
 
 /** A wallet of `owner`, funded from the tenant's external account by its admin when `balance` > 0. */
-export async function createFundedWallet(t: TestApp, tenant: TestTenant, owner: TestUser, currency = 'EUR', balance = 0): Promise<string> {
+export async function createFundedWallet(t: Pick<TestApp, 'http'>, tenant: TestTenant, owner: TestUser, currency = 'EUR', balance = 0): Promise<string> {
   const wallet = await createWallet(t, owner.token, currency);
   if (balance > 0) await credit(t, tenant.admin.token, wallet.id, balance);
   return wallet.id;

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ProblemDetailsDto } from '../errors/problem-details';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiProblems } from './api-problems.decorator';
 
 export const IS_PLATFORM = 'auth:platform';
 
@@ -9,5 +9,6 @@ export const PlatformAdmin = () =>
   applyDecorators(
     SetMetadata(IS_PLATFORM, true),
     ApiBearerAuth('platform'),
-    ApiUnauthorizedResponse({ type: ProblemDetailsDto, description: 'Missing or wrong platform token' }),
+    // 401: a missing or wrong platform token.
+    ApiProblems('UNAUTHENTICATED'),
   );

@@ -4,10 +4,14 @@ import { DomainError } from '../errors/domain-error';
 /** Longer strings are never legitimate in this API; the DTOs bound most fields tighter. */
 export const MAX_STRING_LENGTH = 10_000;
 const MAX_DEPTH = 16;
+/** A UTF-16 surrogate without its other half: valid as a JSON escape (`"\ud83d"`), not as text. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * Removes NUL characters from every string of a parsed JSON body and refuses
- * over-long strings and over-deep nesting, before validation sees the body.
+ * over-long strings, lone surrogates (not text: validator.js's e-mail check
+ * throws on them, and PostgreSQL would store U+FFFD instead) and over-deep
+ * nesting, before validation sees the body.
  * Prototype-poisoning keys never get here: the JSON parser rejects them.
  */
 export function sanitizeBody(request: FastifyRequest): void {
@@ -22,6 +26,11 @@ function clean(value: unknown, path: string, depth: number): unknown {
     if (value.length > MAX_STRING_LENGTH) {
       throw new DomainError('VALIDATION_FAILED', 'a string is too long', [
         { field: path || 'body', message: `must be at most ${MAX_STRING_LENGTH} characters` },
+      ]);
+    }
+    if (LONE_SURROGATE.test(value)) {
+      throw new DomainError('VALIDATION_FAILED', 'a string is not well-formed Unicode', [
+        { field: path || 'body', message: 'must be well-formed Unicode text (no lone surrogates)' },
       ]);
     }
     return value.includes('\u0000') ? value.replace(/\u0000/g, '') : value;

@@ -1,6 +1,10 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { problemResponse } from '../decorators/api-problems.decorator';
 import { ProblemDetailsDto } from '../errors/problem-details';
+
+/** Methods whose requests Fastify reads a body of (GET and HEAD bodies are never parsed). */
+const BODY_METHODS = ['post', 'put', 'patch', 'delete'];
 
 /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
 export function setupOpenApi(app: INestApplication): void {
@@ -21,10 +25,28 @@ export function setupOpenApi(app: INestApplication): void {
       schema: { type: 'string' },
     })
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto] });
+  const document = declareBodyProblems(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto] }));
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'saas-core API',
     swaggerOptions: { persistAuthorization: true },
   });
+}
+
+/**
+ * Every route that can receive a body answers what the body parser answers
+ * before any handler runs: 413 over BODY_LIMIT_BYTES, 415 for a body that
+ * is not JSON (and 400 for malformed JSON, declared on every route). True
+ * of every such route whether or not it reads a body, so declared here once.
+ */
+function declareBodyProblems(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const method of BODY_METHODS) {
+      const operation = item[method as 'post'];
+      if (!operation) continue;
+      operation.responses['413'] ??= problemResponse(['PAYLOAD_TOO_LARGE']);
+      operation.responses['415'] ??= problemResponse(['UNSUPPORTED_MEDIA_TYPE']);
+    }
+  }
+  return document;
 }

@@ -1,5 +1,37 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, validationFailed } from '../errors/domain-error';
+
+/**
+ * Member names no DTO has and that validation would not report: the pipe
+ * silently drops `constructor` and `prototype` (its prototype-pollution
+ * guard), and class-transformer skips the names of Object.prototype's
+ * members, so a body or query carrying one would be accepted instead of
+ * refused as unknown.
+ */
+const isReservedName = (key: string) => key === 'prototype' || key in Object.prototype;
+
+/** Paths of the reserved member names in a parsed body or query, at any depth. */
+function reservedMembers(value: unknown, path: string, found: string[]): string[] {
+  if (Array.isArray(value)) value.forEach((item, i) => reservedMembers(item, `${path}[${i}]`, found));
+  else if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      const member = path ? `${path}.${key}` : key;
+      if (isReservedName(key)) found.push(member);
+      else reservedMembers((value as Record<string, unknown>)[key], member, found);
+    }
+  }
+  return found;
+}
+
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const reserved = reservedMembers(value, '', []);
+      if (reserved.length) throw validationFailed(reserved.map((field) => ({ field, message: 'should not exist' })));
+    }
+    return super.transform(value, metadata);
+  }
+}
 
 /**
  * The global pipe: whitelist and refuse unknown fields, transform into DTO
@@ -7,7 +39,7 @@ import { FieldError, validationFailed } from '../errors/domain-error';
  * every failure answered as `400 VALIDATION_FAILED` with per-field errors.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

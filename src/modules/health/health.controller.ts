@@ -1,9 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { HealthCheck, HealthCheckService, MemoryHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckService, MemoryHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../../common/decorators/public.decorator';
 import { DatabaseState } from '../../database/database-state';
+import { ApiHealthCheck } from './api-health-check.decorator';
 import { LifecycleState } from './lifecycle-state';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -26,23 +27,19 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
-  @ApiOkResponse({ description: 'Liveness: the process serves, whatever the database does' })
+  @ApiHealthCheck('Liveness: the process serves, whatever the database does')
   root() {
     return this.health.check([]);
   }
 
   @Get('live')
-  @HealthCheck()
-  @ApiOkResponse({ description: 'Liveness: the process serves, whatever the database does' })
+  @ApiHealthCheck('Liveness: the process serves, whatever the database does')
   live() {
     return this.health.check([]);
   }
 
   @Get('startup')
-  @HealthCheck()
-  @ApiOkResponse({ description: 'Migrations have run and the service took traffic' })
-  @ApiServiceUnavailableResponse({ description: 'Still starting' })
+  @ApiHealthCheck('Migrations have run and the service took traffic', 'Still starting')
   startup() {
     const started = this.lifecycle.started && this.databaseState.ready;
     return this.health.check([
@@ -51,9 +48,7 @@ export class HealthController {
   }
 
   @Get('ready')
-  @HealthCheck()
-  @ApiOkResponse({ description: 'Ready: database reachable, Redis up or degraded, heap within bounds' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready, or draining after SIGTERM' })
+  @ApiHealthCheck('Ready: database reachable, Redis up or degraded, heap within bounds', 'Not ready, or draining after SIGTERM')
   ready() {
     if (this.lifecycle.draining) {
       throw new ServiceUnavailableException({

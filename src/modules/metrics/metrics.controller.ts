@@ -1,5 +1,14 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../../common/decorators/api-problems.decorator';
 import { Ctx } from '../../common/decorators/ctx.decorator';
@@ -7,7 +16,13 @@ import { Public } from '../../common/decorators/public.decorator';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../../common/errors/problem-details';
 import { RequestContext } from '../../common/request-context/request-context';
 import { DetailedMetricsGuard } from './detailed-metrics.guard';
-import { DetailedMetricsReportDto, MetricsQueryDto, MetricsReportDto } from './dto/metrics.dto';
+import {
+  DetailedMetricsReportDto,
+  MetricsQueryDto,
+  MetricsReportDto,
+  UnhealthyDetailedMetricsReportDto,
+  UnhealthyMetricsReportDto,
+} from './dto/metrics.dto';
 import { HealthReport, HealthReportService } from './health-report.service';
 
 /**
@@ -17,7 +32,7 @@ import { HealthReport, HealthReportService } from './health-report.service';
  * the scraper are not).
  */
 @ApiTags('health')
-@ApiExtraModels(MetricsReportDto, DetailedMetricsReportDto)
+@ApiExtraModels(MetricsReportDto, DetailedMetricsReportDto, UnhealthyMetricsReportDto, UnhealthyDetailedMetricsReportDto)
 @Controller('api/metrics')
 export class MetricsController {
   constructor(private readonly reports: HealthReportService) {}
@@ -25,6 +40,8 @@ export class MetricsController {
   @Get()
   @Public()
   @UseGuards(DetailedMetricsGuard)
+  // Credentials are optional: only detailed=true needs the platform token.
+  @ApiSecurity({})
   @ApiBearerAuth('platform')
   @ApiOperation({
     summary: 'Service health in one document (no credentials); detailed=true adds internals (platform token)',
@@ -37,6 +54,11 @@ export class MetricsController {
     description:
       'unhealthy (the database does not answer): the same report as a problem document (application/problem+json, ' +
       'code SERVICE_UNAVAILABLE) whose `status` member is "unhealthy"',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { oneOf: [{ $ref: getSchemaPath(UnhealthyMetricsReportDto) }, { $ref: getSchemaPath(UnhealthyDetailedMetricsReportDto) }] },
+      },
+    },
   })
   @ApiProblems('UNAUTHENTICATED')
   async report(

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiAuthenticated } from '../../common/decorators/api-problems.decorator';
+import { ApiAuthenticated, ApiProblems } from '../../common/decorators/api-problems.decorator';
 import { Ctx } from '../../common/decorators/ctx.decorator';
 import { Roles } from '../../common/decorators/roles.decorator';
 import { PageQueryDto } from '../../common/pagination/page';
@@ -19,7 +19,7 @@ export class UsersController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a user in the caller’s tenant (admin)' })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiAuthenticated('CONFLICT')
+  @ApiProblems('CONFLICT')
   create(@Ctx() ctx: AuthenticatedContext, @Body() body: CreateUserDto): Promise<UserResponseDto> {
     return this.users.create(ctx, body);
   }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsAmount, IsCurrency } from '../../../common/validation/money';
 
@@ -44,6 +44,6 @@ export class ProductDto {
 
 export class ProductPageDto {
   @ApiProperty({ type: [ProductDto] }) data!: ProductDto[];
-  @ApiPropertyOptional({ type: String, nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 
 const STATUSES = ['healthy', 'degraded', 'unhealthy'];
@@ -61,6 +61,16 @@ class AuditStatsDto {
   @ApiProperty({ description: 'Batches that failed and were kept for retry' }) failedFlushes!: number;
 }
 
+class IdempotencyStatsDto {
+  @ApiProperty({ type: 'integer', description: 'Keys claimed by a first attempt' }) claimed!: number;
+  @ApiProperty({ type: 'integer', description: 'Recorded answers replayed' }) replayed!: number;
+  @ApiProperty({ type: 'integer', description: 'Answers recorded' }) recorded!: number;
+  @ApiProperty({ type: 'integer', description: 'Keys given back (validation failed, nothing happened)' }) released!: number;
+  @ApiProperty({ type: 'integer', description: 'Attempts refused while the same key was running (409)' }) inProgress!: number;
+  @ApiProperty({ type: 'integer', description: 'Keys reused for another request (422)' }) reused!: number;
+  @ApiProperty({ type: 'integer', description: 'Expired keys deleted' }) pruned!: number;
+}
+
 class PoolStatsDto {
   @ApiProperty() total!: number;
   @ApiProperty() inUse!: number;
@@ -114,4 +124,21 @@ export class DetailedMetricsReportDto extends MetricsReportDto {
   @ApiProperty({ type: AuditStatsDto }) audit!: AuditStatsDto;
   @ApiProperty({ type: DatabaseDetailsDto }) database!: DatabaseDetailsDto;
   @ApiProperty({ type: ProcessDto }) process!: ProcessDto;
+  @ApiProperty({ type: IdempotencyStatsDto, description: 'This instance’s idempotency-key counters since start' })
+  idempotency!: IdempotencyStatsDto;
 }
+
+/** The members a problem document adds to an unhealthy report (its `status` stays the report's). */
+class ProblemMembersDto {
+  @ApiProperty({ example: '/errors/service-unavailable' }) type!: string;
+  @ApiProperty({ example: 'Service unavailable' }) title!: string;
+  @ApiProperty({ enum: ['SERVICE_UNAVAILABLE'] }) code!: string;
+  @ApiPropertyOptional({ example: 'the database is unavailable' }) detail?: string;
+  @ApiProperty() requestId!: string;
+}
+
+/** 503: the summary report, status `unhealthy`, as an application/problem+json document. */
+export class UnhealthyMetricsReportDto extends IntersectionType(MetricsReportDto, ProblemMembersDto) {}
+
+/** 503 with detailed=true: the detailed report as an application/problem+json document. */
+export class UnhealthyDetailedMetricsReportDto extends IntersectionType(DetailedMetricsReportDto, ProblemMembersDto) {}
