@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getStorageToken, ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
@@ -24,6 +24,8 @@ const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
  */
 const LIMITER_CONNECTION = { commandTimeout: 200, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false };
 
+/** Global, so that metrics can read `RateLimitService.stats()` without importing this module. */
+@Global()
 @Module({
   imports: [DiscoveryModule],
   providers: [
