@@ -54,9 +54,16 @@ export class AuditBuffer {
     if (this.queue.length >= this.options.batchSize && Date.now() >= this.retryAt) void this.flush();
   }
 
-  /** Writes everything waiting, batch by batch; resolves when done or when a batch failed. */
+  /**
+   * Writes everything waiting, batch by batch; resolves when done or when a
+   * batch failed. A call during a flush waits for it, then flushes what came
+   * in after that flush last looked at the queue.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
+    if (this.flushing) {
+      return this.flushing.then(() => (this.queue.length > 0 && Date.now() >= this.retryAt ? this.flush() : undefined));
+    }
+    this.flushing = this.drain().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
