@@ -2,23 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { CursorCodec } from '../../common/pagination/cursor';
 import { keysetCondition, Page, toPage } from '../../common/pagination/page';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
-import { AuditRow, verifyChain } from './audit-chain-verifier';
+import { AuditRow, toChained, verifyChain } from './audit-chain-verifier';
 import { AuditLogDto, AuditQueryDto, AuditVerifyDto } from './dto/audit.dto';
 
-const toDto = (row: AuditRow): AuditLogDto => ({
-  id: row.id,
-  type: row.type as AuditLogDto['type'],
-  severity: row.severity as AuditLogDto['severity'],
-  tenantId: row.tenant_id,
-  userId: row.user_id,
-  resourceType: row.resource_type,
-  resourceId: row.resource_id,
-  ip: row.ip,
-  requestId: row.request_id,
-  outcome: row.outcome,
-  metadata: row.metadata,
-  createdAt: row.created_at.toISOString(),
-});
+/** The stored event as the hash covers it, less its place in the chain. */
+const toDto = (row: AuditRow): AuditLogDto => {
+  const { chainSeq: _chainSeq, ...event } = toChained(row);
+  return event as AuditLogDto;
+};
 
 /** Reads the audit log: filtered keyset pages, and the hash-chain verifier. */
 @Injectable()
