@@ -9,18 +9,18 @@ import { buildService, createServiceStore, residentSetSize, ServiceProcess, Serv
  * Soak: steady mixed traffic (reads, writes, checkouts, logins) at a fixed
  * arrival rate against the built service as a child process, plus bursts at
  * a second instance with small rate limits. Afterwards: no error at all, the
- * service's RSS flat after the warm-up window (growth under 50 MB), and the
- * p99 latency of the last window no higher than the first measured one
- * times a tolerance (a ratio within the run, never an absolute time).
+ * service's RSS flat after the warm-up window (growth under 50 MB). The p99
+ * of every window, and the last-to-first ratio, are printed for the record
+ * (docs/RELIABILITY.md) but not asserted: on a shared machine a latency is a
+ * benchmark's figure, never a test's verdict.
  *
  * Short by default (SOAK_SECONDS=24, windows of 4 s); the long run is
  * SOAK_SECONDS=600 (windows of 60 s). SOAK_RATE sets requests per second,
- * SOAK_P99_TOLERANCE the allowed ratio, SOAK_SEED replays the mix.
+ * SOAK_SEED replays the mix.
  */
 const SECONDS = countFromEnv('SOAK_SECONDS', 24);
 const WINDOW_SECONDS = countFromEnv('SOAK_WINDOW_SECONDS', SECONDS >= 300 ? 60 : 4);
 const RATE = countFromEnv('SOAK_RATE', 40);
-const P99_TOLERANCE = Number(process.env.SOAK_P99_TOLERANCE ?? 3);
 const RSS_GROWTH_LIMIT = 50 * 1024 * 1024;
 const MAX_IN_FLIGHT = 200;
 const BURST_EVERY_MS = 2000;
@@ -75,7 +75,7 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
     for (const store of stores) await store.drop();
   });
 
-  it('serves every request, keeps its memory flat and its p99 from rising', async () => {
+  it('serves every request and keeps its memory flat', async () => {
     const rng = new Rng(seed);
     const http = main.http;
     const tenant = await createTenant(http);
@@ -233,13 +233,12 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
         `RSS after warm-up ${round(warmedUp / 1048576)} MB, peak after ${round(peakAfter / 1048576)} MB; ` +
         `bursts ${JSON.stringify(Object.fromEntries(burstStatuses))}, ${burstErrors} burst errors\n` +
         reports.map((r) => `  window ${r.window}: ${r.requests} requests, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMb} MB`).join('\n') +
-        '\n',
+        `\n  p99 last/first window: ${round(last.p99 / first.p99)}\n`,
     );
 
     expect(errors.slice(0, 20)).toEqual([]);
     expect(burstErrors).toBe(0);
     expect(reports.every((r) => r.requests > 0)).toBe(true);
     expect(peakAfter - warmedUp).toBeLessThan(RSS_GROWTH_LIMIT);
-    expect(last.p99).toBeLessThanOrEqual(first.p99 * P99_TOLERANCE);
   });
 });
