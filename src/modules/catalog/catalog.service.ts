@@ -7,7 +7,8 @@ import { isUniqueViolation } from '../../database/database-errors';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { CreateProductDto, ProductDto, UpdateProductDto } from './dto/product.dto';
 
-interface ProductRow {
+/** A `products` row as PostgreSQL returns it (bigint as text). */
+export interface ProductRow {
   id: string;
   sku: string;
   name: string;

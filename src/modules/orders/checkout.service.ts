@@ -6,19 +6,13 @@ import { AuthenticatedContext } from '../../common/request-context/request-conte
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AUDIT_RECORDER, AuditRecorder } from '../audit/audit.types';
 import { cartStore } from '../cart/cart.store';
+import { ProductRow } from '../catalog/catalog.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { accountKey, LedgerService, systemAccountKey } from '../wallets/ledger.service';
 import { CheckoutDto, OrderDto } from './dto/order.dto';
 import { ORDER_COLUMNS, OrderRow, withItems } from './orders.store';
 
-interface LockedProduct {
-  id: string;
-  sku: string;
-  name: string;
-  unit_price: string;
-  currency: string;
-  stock: number;
-}
+type LockedProduct = Omit<ProductRow, 'created_at' | 'updated_at'>;
 
 /**
  * Checkout: in one database transaction, lock the cart and its products (in
