@@ -82,6 +82,22 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 const round = (n: number) => Math.round(n * 10) / 10;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
+/** p50/p99 of each operation in the first and the last stretch: which one slows down, if any. */
+function byOperation(samples: Sample[], first: WindowReport[], last: WindowReport[]): string {
+  const inStretch = (stretch: WindowReport[], op: string) =>
+    samples
+      .filter((s) => s.op === op && s.window >= stretch[0].window && s.window <= stretch.at(-1)!.window)
+      .map((s) => s.ms)
+      .sort((a, b) => a - b);
+  return [...new Set(samples.map((s) => s.op))]
+    .sort()
+    .map((op) => {
+      const [a, b] = [inStretch(first, op), inStretch(last, op)];
+      return `  ${op}: p50 ${round(percentile(a, 50))} → ${round(percentile(b, 50))} ms, p99 ${round(percentile(a, 99))} → ${round(percentile(b, 99))} ms`;
+    })
+    .join('\n');
+}
+
 describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=${seed})`, () => {
   let stores: ServiceStore[] = [];
   let main: ServiceProcess;
@@ -274,6 +290,8 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
         reports
           .map((r) => `  window ${r.window}: ${r.requests} requests, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMb} MB, CPU contention ×${r.contention}`)
           .join('\n') +
+        '\n' +
+        byOperation(samples, first, last) +
         '\n',
     );
 
