@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { connectDatabase } from './connect-database';
 import { DatabaseState } from './database-state';
+import { EmbeddedMaintenance } from './embedded-maintenance';
 import { UnitOfWork } from './unit-of-work';
 
 /** The database connection (PostgreSQL or embedded PGlite) and the unit of work. */
@@ -19,8 +20,8 @@ export class DatabaseModule {
           dataSourceFactory: () => connectDatabase(config, state),
         }),
       ],
-      providers: [{ provide: DatabaseState, useValue: state }, UnitOfWork],
-      exports: [DatabaseState, UnitOfWork],
+      providers: [{ provide: DatabaseState, useValue: state }, UnitOfWork, EmbeddedMaintenance],
+      exports: [DatabaseState, UnitOfWork, EmbeddedMaintenance],
     };
   }
 }

@@ -35,7 +35,7 @@ const TRACE_TABLES = ['audit_logs', 'audit_chain_heads', 'idempotency_keys'];
 const JWT_SECRET = 'test-jwt-secret-0123456789-0123456789-abcdef';
 
 const seed = seedFromEnv('FUZZ_SEED');
-const perOperation = countFromEnv('FUZZ_COUNT', 60);
+const perOperation = countFromEnv('FUZZ_COUNT', 100);
 
 interface Failure {
   operation: string;

@@ -3,24 +3,49 @@ import { createFundedWallet, idempotencyKey } from '../support/commerce';
 import { createProduct, createTenant, createUser, TestProduct, TestTenant, TestUser } from '../support/factories';
 import { TestResponse } from '../support/http';
 import { countFromEnv, Rng, seedFromEnv } from '../support/prng';
-import { buildService, createServiceStore, residentSetSize, ServiceProcess, ServiceStore, startServiceProcess } from '../support/service-process';
+import {
+  buildService,
+  createServiceStore,
+  mainThreadSchedule,
+  residentSetSize,
+  ServiceProcess,
+  ServiceStore,
+  startServiceProcess,
+} from '../support/service-process';
 
 /**
  * Soak: steady mixed traffic (reads, writes, checkouts, logins) at a fixed
- * arrival rate against the built service as a child process, plus bursts at
- * a second instance with small rate limits. Afterwards: no error at all, the
- * service's RSS flat after the warm-up window (growth under 50 MB). The p99
- * of every window, and the last-to-first ratio, are printed for the record
- * (docs/RELIABILITY.md) but not asserted: on a shared machine a latency is a
- * benchmark's figure, never a test's verdict.
+ * arrival rate against the built service as a child process (run as the
+ * manifests run it, --max-old-space-size=384), plus bursts at a second
+ * instance with small rate limits. Afterwards: no error at all; RSS flat
+ * after the warm-up (median of the last stretch under 50 MB above that of
+ * the first measured stretch); and, in the long run, the p99 of the last
+ * stretch no higher than that of the first times a tolerance (a ratio within
+ * the run, never an absolute time). The short run in CI prints that ratio
+ * but does not judge it: a few seconds on a shared machine are too few
+ * windows for a median to outvote a neighbour's burst.
  *
- * Short by default (SOAK_SECONDS=24, windows of 4 s); the long run is
- * SOAK_SECONDS=600 (windows of 60 s). SOAK_RATE sets requests per second,
+ * The machine is shared: a window's p99 is divided by how much CPU
+ * contention stretched the service's own work in that window ((cpu +
+ * run-queue wait) / cpu of its event loop, from /proc), and a stretch's p99
+ * is the median over its windows, so that other processes' bursts are not
+ * read as the service slowing down while a steady rise still is.
+ *
+ * Short by default (SOAK_SECONDS=40: windows of 4 s, 8 s of warm-up, 12 s
+ * stretches compared); the long run is SOAK_SECONDS=600 (windows of 60 s:
+ * the first minute is warm-up, the second minute is compared with the
+ * last). SOAK_RATE sets requests per second, SOAK_P99_TOLERANCE the ratio,
  * SOAK_SEED replays the mix.
  */
-const SECONDS = countFromEnv('SOAK_SECONDS', 24);
+const SECONDS = countFromEnv('SOAK_SECONDS', 40);
 const WINDOW_SECONDS = countFromEnv('SOAK_WINDOW_SECONDS', SECONDS >= 300 ? 60 : 4);
+/** About 8 s of warm-up (the first minute in the long run). */
+const WARMUP_WINDOWS = Math.max(1, Math.ceil(8 / WINDOW_SECONDS));
+/** Windows compared at each end: about 12 s (one minute in the long run). */
+const STRETCH_WINDOWS = Math.max(1, Math.round(12 / WINDOW_SECONDS));
 const RATE = countFromEnv('SOAK_RATE', 40);
+const P99_TOLERANCE = Number(process.env.SOAK_P99_TOLERANCE ?? 3);
+const JUDGES_P99 = SECONDS >= 300;
 const RSS_GROWTH_LIMIT = 50 * 1024 * 1024;
 const MAX_IN_FLIGHT = 200;
 const BURST_EVERY_MS = 2000;
@@ -48,14 +73,33 @@ interface SoakUser extends TestUser {
 interface WindowReport {
   window: number;
   requests: number;
-  errors: number;
   p50: number;
   p99: number;
+  /** Median RSS of the service during the window. */
   rssMb: number;
+  /** (cpu + run-queue wait) / cpu of the service's event loop: 1 on an idle machine. */
+  contention: number;
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0);
 const round = (n: number) => Math.round(n * 10) / 10;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+/** p50/p99 of each operation in the first and the last stretch: which one slows down, if any. */
+function byOperation(samples: Sample[], first: WindowReport[], last: WindowReport[]): string {
+  const inStretch = (stretch: WindowReport[], op: string) =>
+    samples
+      .filter((s) => s.op === op && s.window >= stretch[0].window && s.window <= stretch.at(-1)!.window)
+      .map((s) => s.ms)
+      .sort((a, b) => a - b);
+  return [...new Set(samples.map((s) => s.op))]
+    .sort()
+    .map((op) => {
+      const [a, b] = [inStretch(first, op), inStretch(last, op)];
+      return `  ${op}: p50 ${round(percentile(a, 50))} → ${round(percentile(b, 50))} ms, p99 ${round(percentile(a, 99))} → ${round(percentile(b, 99))} ms`;
+    })
+    .join('\n');
+}
 
 describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=${seed})`, () => {
   let stores: ServiceStore[] = [];
@@ -65,7 +109,7 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
   beforeAll(async () => {
     await buildService();
     stores = [await createServiceStore('soak'), await createServiceStore('soak-bursts')];
-    main = await startServiceProcess(stores[0].env);
+    main = await startServiceProcess({ ...stores[0].env, NODE_OPTIONS: '--max-old-space-size=384' });
     // The burst target limits every client address to a few requests per window.
     bursts = await startServiceProcess({ ...stores[1].env, RATE_LIMIT_DEFAULT: '20', RATE_LIMIT_AUTH: '5', RATE_LIMIT_WINDOW_SECONDS: '10' });
   });
@@ -75,7 +119,7 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
     for (const store of stores) await store.drop();
   });
 
-  it('serves every request and keeps its memory flat', async () => {
+  it('serves every request, keeps its memory flat and its p99 from rising', async () => {
     const rng = new Rng(seed);
     const http = main.http;
     const tenant = await createTenant(http);
@@ -91,6 +135,7 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
     const samples: Sample[] = [];
     const errors: string[] = [];
     const rss: Array<{ window: number; bytes: number }> = [];
+    const schedule: Array<{ window: number; cpuNs: number; waitNs: number }> = [];
     const started = performance.now();
     const windowOf = (at: number) => Math.floor((at - started) / (WINDOW_SECONDS * 1000));
     let inFlight = 0;
@@ -174,7 +219,9 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
     let running = true;
     const sampler = (async () => {
       while (running) {
-        rss.push({ window: windowOf(performance.now()), bytes: await residentSetSize(main.child.pid!) });
+        const window = windowOf(performance.now());
+        rss.push({ window, bytes: await residentSetSize(main.child.pid!) });
+        schedule.push({ window, ...(await mainThreadSchedule(main.child.pid!)) });
         await sleep(1000);
       }
     })();
@@ -209,36 +256,52 @@ describe(`soak: ${SECONDS} s of mixed traffic at ${RATE} requests/s (SOAK_SEED=$
     const elapsed = (performance.now() - started) / 1000;
 
     const windows = Math.ceil(SECONDS / WINDOW_SECONDS);
+    /** (cpu + run-queue wait) / cpu of the service's event loop during a window. */
+    const contentionIn = (window: number) => {
+      const before = schedule.filter((s) => s.window < window).at(-1) ?? schedule[0];
+      const after = schedule.filter((s) => s.window <= window).at(-1)!;
+      const cpu = after.cpuNs - before.cpuNs;
+      return cpu > 0 ? round(1 + (after.waitNs - before.waitNs) / cpu) : 1;
+    };
     const reports: WindowReport[] = Array.from({ length: windows }, (_, window) => {
       const latencies = samples
         .filter((s) => s.window === window)
         .map((s) => s.ms)
         .sort((a, b) => a - b);
-      const rssInWindow = rss.filter((r) => r.window === window).map((r) => r.bytes);
       return {
         window,
         requests: latencies.length,
-        errors: samples.filter((s) => s.window === window && s.status >= 500).length,
         p50: round(percentile(latencies, 50)),
         p99: round(percentile(latencies, 99)),
-        rssMb: round((rssInWindow.length ? Math.max(...rssInWindow) : 0) / 1024 / 1024),
+        rssMb: round(median(rss.filter((r) => r.window === window).map((r) => r.bytes)) / 1048576),
+        contention: contentionIn(window),
       };
     });
-    const warmedUp = rss.filter((r) => r.window === 0).at(-1)!.bytes;
-    const peakAfter = Math.max(...rss.filter((r) => r.window >= 1).map((r) => r.bytes));
-    const first = reports[1];
-    const last = reports[reports.length - 1];
+    // Warm-up, then the first and the last stretch of windows.
+    const first = reports.slice(WARMUP_WINDOWS, WARMUP_WINDOWS + STRETCH_WINDOWS);
+    const last = reports.slice(-STRETCH_WINDOWS);
+    expect(last[0].window).toBeGreaterThan(first.at(-1)!.window);
+    const rssGrowth = median(last.map((r) => r.rssMb)) - median(first.map((r) => r.rssMb));
+    /** A stretch's p99: the median of its windows' p99s, each divided by its window's CPU contention. */
+    const stretchP99 = (stretch: WindowReport[]) => round(median(stretch.map((r) => r.p99 / r.contention)));
+    const [firstP99, lastP99] = [stretchP99(first), stretchP99(last)];
     process.stdout.write(
-      `soak: ${samples.length} requests in ${round(elapsed)} s (${round(samples.length / elapsed)}/s), ${errors.length} errors, ` +
-        `RSS after warm-up ${round(warmedUp / 1048576)} MB, peak after ${round(peakAfter / 1048576)} MB; ` +
+      `soak: ${samples.length} requests in ${round(elapsed)} s (${round(samples.length / elapsed)}/s), ${errors.length} errors; ` +
+        `RSS ${median(first.map((r) => r.rssMb))} MB after warm-up, ${median(last.map((r) => r.rssMb))} MB at the end; ` +
+        `p99 over contention ${firstP99} ms first, ${lastP99} ms last; ` +
         `bursts ${JSON.stringify(Object.fromEntries(burstStatuses))}, ${burstErrors} burst errors\n` +
-        reports.map((r) => `  window ${r.window}: ${r.requests} requests, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMb} MB`).join('\n') +
-        `\n  p99 last/first window: ${round(last.p99 / first.p99)}\n`,
+        reports
+          .map((r) => `  window ${r.window}: ${r.requests} requests, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMb} MB, CPU contention ×${r.contention}`)
+          .join('\n') +
+        '\n' +
+        byOperation(samples, first, last) +
+        '\n',
     );
 
     expect(errors.slice(0, 20)).toEqual([]);
     expect(burstErrors).toBe(0);
     expect(reports.every((r) => r.requests > 0)).toBe(true);
-    expect(peakAfter - warmedUp).toBeLessThan(RSS_GROWTH_LIMIT);
+    expect(rssGrowth * 1048576).toBeLessThan(RSS_GROWTH_LIMIT);
+    if (JUDGES_P99) expect(lastP99).toBeLessThanOrEqual(firstP99 * P99_TOLERANCE);
   });
 });

@@ -466,7 +466,7 @@ function badQueryValues(ctx: GeneratorContext, name: string, raw: Schema): strin
     return BAD_INTEGER_TEXT.filter((v) => !/^\d{1,9}$/.test(v) || Number(v) < (schema.minimum ?? -Infinity) || Number(v) > (schema.maximum ?? Infinity));
   }
   if (schema.format === 'date-time') return BAD_DATE_TIME_TEXT;
-  if (schema.enum || schema.format === 'uuid' || schema.pattern) return violatingStrings(schema).filter((v) => v !== ' ' && v.trim() === v || v === '');
+  if (schema.enum || schema.format === 'uuid' || schema.pattern) return violatingStrings(schema).filter((v) => v === '' || (v !== ' ' && v.trim() === v));
   if (name === 'cursor') return BAD_CURSOR_TEXT;
   return ['x'.repeat(MAX_STRING_LENGTH + 1)];
 }

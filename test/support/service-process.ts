@@ -151,3 +151,15 @@ export async function residentSetSize(pid: number): Promise<number> {
   if (!match) throw new Error(`no VmRSS for process ${pid}`);
   return Number(match[1]) * 1024;
 }
+
+/**
+ * CPU time of a process's main thread (its event loop) and the time it
+ * spent runnable but waiting for a CPU, in nanoseconds, from
+ * /proc/<pid>/task/<pid>/schedstat (Linux). Their ratio over a stretch of
+ * time says how much the machine's other work slowed the service down.
+ */
+export async function mainThreadSchedule(pid: number): Promise<{ cpuNs: number; waitNs: number }> {
+  const { readFile } = await import('node:fs/promises');
+  const [cpu, wait] = (await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).trim().split(/\s+/).map(Number);
+  return { cpuNs: cpu, waitNs: wait };
+}
