@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { createFundedWallet } from '../support/commerce';
 import { createProduct, createTenant, createUser, TestProduct, TestTenant, TestUser } from '../support/factories';
 import { HttpClient, TestResponse } from '../support/http';
 import { freePort } from '../support/own-services';
 import { Rng, seedFromEnv } from '../support/prng';
-import { buildService, createServiceStore, ServiceProcess, ServiceStore, startServiceProcess } from '../support/service-process';
+import { buildService, createServiceStore, runServiceCli, ServiceProcess, ServiceStore, startServiceProcess } from '../support/service-process';
 
 /**
  * Crash in the middle of money: clients run transfers and checkouts while
@@ -29,7 +26,6 @@ import { buildService, createServiceStore, ServiceProcess, ServiceStore, startSe
  */
 jest.setTimeout(600_000);
 
-const ROOT = resolve(__dirname, '../..');
 const LOCK_TIMEOUT_SECONDS = 4;
 const INITIAL_BALANCE = 50_000;
 const INITIAL_STOCK = 60;
@@ -184,14 +180,8 @@ async function runScenario(store: ServiceStore, scenario: Scenario) {
     // The last process dies like the others; what is on disk is read after.
     await service.current.kill();
     await expectDatabaseHolds(store, tenant, committed, products.map((p) => p.id));
-    const reconcile = await promisify(execFile)(process.execPath, ['dist/modules/wallets/reconcile.cli.js'], {
-      cwd: ROOT,
-      env: { ...process.env, ...store.env, LOG_LEVEL: 'error' },
-    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
-    expect({ code: 'code' in reconcile ? reconcile.code : 0, stdout: reconcile.stdout }).toEqual({
-      code: 0,
-      stdout: expect.stringContaining('the ledger is consistent'),
-    });
+    const reconcile = await runServiceCli('dist/modules/wallets/reconcile.cli.js', [], store);
+    expect({ code: reconcile.code, stdout: reconcile.stdout }).toEqual({ code: 0, stdout: expect.stringContaining('the ledger is consistent') });
     return { committed, refused, restarts: service.restarts };
   } finally {
     await service.current.kill();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { buildService, createServiceStore, ServiceProcess, ServiceStore, startServiceProcess } from '../support/service-process';
+import { buildService, createServiceStore, exitWithin, ServiceProcess, ServiceStore, startServiceProcess } from '../support/service-process';
 import { PLATFORM_TOKEN } from '../support/test-app';
 
 jest.setTimeout(180_000);
@@ -26,19 +26,6 @@ async function startService(drainMs: number): Promise<Service> {
       await store.drop();
     },
   };
-}
-
-/** Resolves with the exit, or rejects once `ms` have passed: a deadline, not a measured duration. */
-async function exitWithin(service: Service, ms: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal:\n${service.output()}`)), ms);
-  });
-  try {
-    return await Promise.race([service.exit, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface Outcome {

@@ -163,3 +163,36 @@ export async function mainThreadSchedule(pid: number): Promise<{ cpuNs: number; 
   const [cpu, wait] = (await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).trim().split(/\s+/).map(Number);
   return { cpuNs: cpu, waitNs: wait };
 }
+
+/**
+ * Runs one of the built operator commands (`dist/…cli.js`) on a store, as an
+ * operator would with the service stopped; resolves with its exit code and
+ * output whatever the code.
+ */
+export async function runServiceCli(script: string, args: string[], store: ServiceStore): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, ...args], {
+      cwd: ROOT,
+      env: { ...inherited, ...SERVICE_TEST_ENV, ...store.env, LOG_LEVEL: 'error' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/** Resolves with the exit, or rejects once `ms` have passed: a deadline, not a measured duration. */
+export async function exitWithin(service: ServiceProcess, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal:\n${service.output()}`)), ms);
+  });
+  try {
+    return await Promise.race([service.exit, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
