@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
+const { setTimeout: sleep } = require('node:timers/promises');
 const { ApiClient } = require('./lib/api-client');
 const { cleanRedisPrefixAtEnd, createRunDatabase, startThrowawayServices } = require('./lib/backends');
 const { measure, stopCurrentRun, round } = require('./lib/measure');
@@ -138,7 +139,10 @@ async function runScenario(scenario, run, warmupS) {
     const url = scenario.target?.(run) ?? run.baseUrl;
     const serverPid = scenario.needs.rateLimitedInstance ? run.rateLimited.instance?.pid : (run.service?.pid ?? run.options.serverPid);
     const load = { url, connections: scenario.connections, serverPid };
-    await measure({ ...load, label: `${scenario.name} warm-up`, durationS: warmupS, requests: scenario.requests(run) });
+    const warmup = await measure({ ...load, label: `${scenario.name} warm-up`, durationS: warmupS, requests: scenario.requests(run) });
+    // autocannon stops without waiting for the answers in flight; the server still runs those
+    // requests (a checkout of the warm-up would empty a cart the measured run just filled).
+    await sleep(2 * warmup.latency.max + 500);
     entry.result = await measure({ ...load, label: scenario.name, durationS: scenario.durationS, requests: scenario.requests(run) });
     if (scenario.checksLedger) entry.ledger = await checkLedger(run);
     if (scenario.baseline) {
