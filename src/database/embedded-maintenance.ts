@@ -69,6 +69,9 @@ export class EmbeddedMaintenance implements OnApplicationBootstrap, OnModuleDest
     let restored = false;
     try {
       await client.query('RESET ROLE');
+      // The session's own recent changes reach pg_stat_user_tables at most once a second, when it
+      // is idle: have them flushed first, so that the counts below include them.
+      await client.query('SELECT pg_stat_force_next_flush()');
       const { rows } = await client.query<TableActivity>(
         `SELECT relname AS name, n_live_tup::int AS live, n_dead_tup::int AS dead, n_mod_since_analyze::int AS modified
            FROM pg_stat_user_tables WHERE schemaname = 'public' ORDER BY relname`,

@@ -1,4 +1,5 @@
 import { UnitOfWork } from '../../src/database/unit-of-work';
+import { ORDER_WITH_ITEMS_COLUMNS } from '../../src/modules/orders/orders.store';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
@@ -19,6 +20,11 @@ const PAGES: Array<[name: string, index: RegExp, sql: string]> = [
     /orders_buyer_status_page/,
     `SELECT * FROM orders WHERE tenant_id = '${TENANT}' AND user_id = '${USER}' AND status = 'PAID'
        AND (created_at, id) < ('2030-01-01', '${USER}') ORDER BY created_at DESC, id DESC LIMIT 21`,
+  ],
+  [
+    'orders of a buyer with their lines (the list endpoint)',
+    /orders_buyer_page[\s\S]*order_items_pkey/,
+    `SELECT ${ORDER_WITH_ITEMS_COLUMNS} FROM orders WHERE tenant_id = '${TENANT}' AND user_id = '${USER}' ORDER BY created_at DESC, id DESC LIMIT 21`,
   ],
   ['products', /products_page/, `SELECT * FROM products WHERE tenant_id = '${TENANT}' ORDER BY created_at DESC, id DESC LIMIT 21`],
   ['users', /users_page/, `SELECT * FROM users WHERE tenant_id = '${TENANT}' ORDER BY created_at DESC, id DESC LIMIT 21`],

@@ -97,4 +97,33 @@ describe('row-level security in the database', () => {
     const [setting] = await t.dataSource.query("SELECT coalesce(current_setting('app.tenant_id', true), '') AS v");
     expect(setting.v).toBe('');
   });
+
+  describe('one-round-trip reads (readOnce)', () => {
+    it('shows a tenant only its own rows even without a WHERE clause, and leaves no setting behind', async () => {
+      const users = await uow.readOnce<{ tenant_id: string }>(a.id, 'SELECT tenant_id FROM users');
+      expect(users.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(users.map((u) => u.tenant_id))).toEqual(new Set([a.id]));
+      expect(await uow.readOnce(b.id, 'SELECT 1 FROM users WHERE tenant_id = $1', [a.id])).toEqual([]);
+      const [setting] = await t.dataSource.query("SELECT coalesce(current_setting('app.tenant_id', true), '') AS v, pg_current_xact_id_if_assigned() AS xact");
+      expect(setting).toEqual({ v: '', xact: null });
+    });
+
+    it('passes any text through as the same value: quotes, backslashes, dollar signs and statement breaks included', async () => {
+      const hostile = ["'; DELETE FROM users; --", 'back\\slash \\\' quote', '$1 $$ $tag$', 'ünïcödé \u{1F600}', "E'\\x00'"];
+      for (const text of hostile) {
+        const [row] = await uow.readOnce<{ echoed: string; n: number }>(a.id, 'SELECT $1::text AS echoed, count(*)::int AS n FROM users WHERE email = $1', [text]);
+        expect(row).toEqual({ echoed: text, n: 0 });
+      }
+      const [count] = await uow.readOnce<{ n: number }>(a.id, 'SELECT count(*)::int AS n FROM users');
+      expect(count.n).toBeGreaterThanOrEqual(2);
+    });
+
+    it('is read-only: a write fails, changes nothing, and the connection serves the next request', async () => {
+      await expect(uow.readOnce(a.id, "UPDATE users SET role = 'admin' WHERE tenant_id = $1 RETURNING id", [a.id])).rejects.toThrow(
+        /read-only transaction/,
+      );
+      const admins = await uow.readOnce<{ n: number }>(a.id, "SELECT count(*)::int AS n FROM users WHERE role = 'admin'");
+      expect(admins).toEqual([{ n: 1 }]);
+    });
+  });
 });

@@ -3,7 +3,7 @@ import { DomainError, notFound } from '../../common/errors/domain-error';
 import { MAX_AMOUNT } from '../../common/validation/money';
 import { AuthenticatedContext } from '../../common/request-context/request-context';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
-import { CartLineRow, cartStore, CartRow } from './cart.store';
+import { CART_WITH_LINES, cartFromRows, CartLineRow, CartRow, cartStore, CartWithLines, CartWithLinesRow } from './cart.store';
 import { AddCartItemDto, CartDto, MAX_CART_LINES, MAX_LINE_QUANTITY } from './dto/cart.dto';
 
 /** Totals in BigInt: a line of 1000 units can pass 2^53 before the bound check. */
@@ -17,7 +17,7 @@ export function cartTotals(lines: Pick<CartLineRow, 'unit_price' | 'quantity'>[]
   return { total, itemCount };
 }
 
-function toView(cart: CartRow, lines: CartLineRow[]): CartDto {
+function toView({ cart, lines }: CartWithLines): CartDto {
   const { total, itemCount } = cartTotals(lines);
   return {
     id: cart.id,
@@ -41,12 +41,12 @@ function toView(cart: CartRow, lines: CartLineRow[]): CartDto {
 export class CartService {
   constructor(private readonly uow: UnitOfWork) {}
 
-  get(ctx: AuthenticatedContext): Promise<CartDto> {
+  async get(ctx: AuthenticatedContext): Promise<CartDto> {
     const { tenantId, userId } = ctx.principal;
-    return this.uow.forTenant(tenantId, async (tx) => {
-      const cart = (await cartStore.find(tx, tenantId, userId)) ?? (await cartStore.lockOrCreate(tx, tenantId, userId));
-      return toView(cart, await cartStore.lines(tx, tenantId, cart.id));
-    });
+    // The common case in one round trip, on the primary (the caller's own latest change must show).
+    const found = cartFromRows(await this.uow.readOnce<CartWithLinesRow>(tenantId, CART_WITH_LINES, [tenantId, userId], { primary: true }));
+    if (found) return toView(found);
+    return this.uow.forTenant(tenantId, async (tx) => toView({ cart: await cartStore.lockOrCreate(tx, tenantId, userId), lines: [] }));
   }
 
   addItem(ctx: AuthenticatedContext, input: AddCartItemDto): Promise<CartDto> {
@@ -117,8 +117,7 @@ export class CartService {
       const cart = await cartStore.lockOrCreate(tx, tenantId, userId);
       const currency = await mutate(tx, cart, await cartStore.lines(tx, tenantId, cart.id));
       await cartStore.touch(tx, tenantId, cart.id, currency);
-      const updated = (await cartStore.find(tx, tenantId, userId))!;
-      return toView(updated, await cartStore.lines(tx, tenantId, cart.id));
+      return toView((await cartStore.read(tx, tenantId, userId))!);
     });
   }
 }

@@ -64,11 +64,10 @@ export class CatalogService {
   async list(ctx: AuthenticatedContext, query: PageQueryDto): Promise<Page<ProductDto>> {
     const limit = query.limit ?? 20;
     const after = keysetCondition(this.cursors, query.cursor, 3);
-    const rows = await this.uow.readForTenant(ctx.principal.tenantId, (tx) =>
-      tx.query<ProductRow>(
-        `SELECT ${COLUMNS} FROM products WHERE tenant_id = $1 AND ${after.sql} ORDER BY created_at DESC, id DESC LIMIT $2`,
-        [ctx.principal.tenantId, limit + 1, ...after.params],
-      ),
+    const rows = await this.uow.readOnce<ProductRow>(
+      ctx.principal.tenantId,
+      `SELECT ${COLUMNS} FROM products WHERE tenant_id = $1 AND ${after.sql} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [ctx.principal.tenantId, limit + 1, ...after.params],
     );
     return toPage(rows, limit, this.cursors, toProduct);
   }

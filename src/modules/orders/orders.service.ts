@@ -9,7 +9,7 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { accountKey, LedgerService, systemAccountKey } from '../wallets/ledger.service';
 import { OrderDto, OrderQueryDto, OrderStatus } from './dto/order.dto';
 import { assertCancellable, assertStatusChange } from './order-status';
-import { ORDER_COLUMNS, OrderRow, withItems } from './orders.store';
+import { fromRowWithItems, ORDER_COLUMNS, ORDER_WITH_ITEMS_COLUMNS, OrderRow, OrderRowWithItems, withItems } from './orders.store';
 
 const orderNotFound = (id: string) => new DomainError('NOT_FOUND', `order ${id} not found`);
 
@@ -35,14 +35,12 @@ export class OrdersService {
     const after = keysetCondition(this.cursors, query.cursor, params.length + 1);
     params.push(...after.params);
     conditions.push(after.sql);
-    return this.uow.readForTenant(tenantId, async (tx) => {
-      const rows = await tx.query<OrderRow>(
-        `SELECT ${ORDER_COLUMNS} FROM orders WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
-        params,
-      );
-      const page = toPage(rows, limit, this.cursors, (row) => row);
-      return { data: await withItems(tx, tenantId, page.data), nextCursor: page.nextCursor };
-    });
+    const rows = await this.uow.readOnce<OrderRowWithItems>(
+      tenantId,
+      `SELECT ${ORDER_WITH_ITEMS_COLUMNS} FROM orders WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      params,
+    );
+    return toPage(rows, limit, this.cursors, fromRowWithItems);
   }
 
   get(ctx: AuthenticatedContext, id: string): Promise<OrderDto> {

@@ -20,9 +20,16 @@ const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
 /**
  * A hit must never wait long on Redis: a tight command timeout, and no
  * command retried or re-sent after a reconnection (a re-sent hit would be
- * counted twice). Its own connection, so these settings touch nothing else.
+ * counted twice). Hits of the same event-loop turn travel in one write
+ * (auto-pipelining): one socket write per turn instead of one per request.
+ * Its own connection, so these settings touch nothing else.
  */
-const LIMITER_CONNECTION = { commandTimeout: 200, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false };
+const LIMITER_CONNECTION = {
+  commandTimeout: 200,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  enableAutoPipelining: true,
+};
 
 /** Global, so that metrics can read `RateLimitService.stats()` without importing this module. */
 @Global()

@@ -106,7 +106,7 @@ export class WalletsService {
     });
   }
 
-  list(ctx: AuthenticatedContext, query: WalletListQueryDto): Promise<Page<WalletResponseDto>> {
+  async list(ctx: AuthenticatedContext, query: WalletListQueryDto): Promise<Page<WalletResponseDto>> {
     const { tenantId, userId, role } = ctx.principal;
     if (role !== 'admin' && query.userId !== undefined) {
       throw new DomainError('FORBIDDEN', 'only an admin may list the wallets of another user');
@@ -114,19 +114,18 @@ export class WalletsService {
     const owner = role === 'admin' ? (query.userId?.toLowerCase() ?? null) : userId;
     const limit = query.limit ?? 20;
     const after = keysetCondition(this.cursors, query.cursor, 4);
+    const page = `SELECT ${WALLET_COLUMNS} FROM accounts
+       WHERE tenant_id = $1 AND kind = 'wallet' AND ($3::uuid IS NULL OR user_id = $3::uuid) AND ${after.sql}
+       ORDER BY created_at DESC, id DESC LIMIT $2`;
+    const params = [tenantId, limit + 1, owner, ...after.params];
+    if (query.userId === undefined || role !== 'admin') {
+      return toPage(await this.uow.readOnce<WalletRow>(tenantId, page, params), limit, this.cursors, toWallet);
+    }
     return this.uow.readForTenant(tenantId, async (tx) => {
       // A filter naming nobody of this tenant is an unknown id: 404, as everywhere else.
-      if (query.userId !== undefined && role === 'admin') {
-        const [known] = await tx.query('SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, owner]);
-        if (!known) throw new DomainError('NOT_FOUND', `user ${query.userId} not found`);
-      }
-      const rows = await tx.query<WalletRow>(
-        `SELECT ${WALLET_COLUMNS} FROM accounts
-          WHERE tenant_id = $1 AND kind = 'wallet' AND ($3::uuid IS NULL OR user_id = $3::uuid) AND ${after.sql}
-          ORDER BY created_at DESC, id DESC LIMIT $2`,
-        [tenantId, limit + 1, owner, ...after.params],
-      );
-      return toPage(rows, limit, this.cursors, toWallet);
+      const [known] = await tx.query('SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, owner]);
+      if (!known) throw new DomainError('NOT_FOUND', `user ${query.userId} not found`);
+      return toPage(await tx.query<WalletRow>(page, params), limit, this.cursors, toWallet);
     });
   }
 
