@@ -155,6 +155,7 @@ async function runScenario(scenario, run, warmupS) {
       // Requests per CPU-second of ours over the baseline's: steadier than req/s on a shared machine.
       const ours = entry.result.serverCpuUsPerRequest;
       entry.cpuRatio = ours && result.serverCpuUsPerRequest ? round(result.serverCpuUsPerRequest / ours) : null;
+      if (scenario.reference) entry.reference = await measureReference(scenario, run, base, warmupS, result);
     } else {
       entry.ratio = null;
       entry.cpuRatio = null;
@@ -166,6 +167,15 @@ async function runScenario(scenario, run, warmupS) {
   } finally {
     if (scenario.needs.rateLimitedInstance) await run.rateLimited?.instance?.stop();
   }
+}
+
+/** A reference server measured like the baseline (e.g. bare NestJS): where the framework alone stands against it. */
+async function measureReference(scenario, run, base, warmupS, baselineResult) {
+  const reference = await startBaseline(scenario.reference, run);
+  const load = { ...base, url: reference.url, serverPid: reference.pid };
+  await measure({ ...load, label: `${scenario.reference} warm-up`, durationS: warmupS });
+  const result = await measure({ ...load, label: scenario.reference, durationS: scenario.durationS, requests: scenario.baselineRequests(run) });
+  return { name: scenario.reference, result, ratio: baselineResult.rps > 0 ? round(result.rps / baselineResult.rps) : null };
 }
 
 async function checkLedger(run) {

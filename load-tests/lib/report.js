@@ -1,7 +1,7 @@
 'use strict';
 // Terminal tables of a run.
 
-const BASELINE_TITLES = { 'bare-fastify': 'bare Fastify', 'bare-fastify-pg': 'bare Fastify + pg' };
+const BASELINE_TITLES = { 'bare-fastify': 'bare Fastify', 'bare-fastify-pg': 'bare Fastify + pg', 'bare-nest': 'bare NestJS (reference)' };
 
 const fmt = (value) => (value === null || value === undefined ? '—' : typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
 
@@ -24,6 +24,7 @@ function scenarioTable(entry) {
   if (entry.status === 'failed') return `${head}\n  FAILED: ${entry.reason}`;
   const rows = [row('saas-core', entry.result, entry.ratio, entry.cpuRatio)];
   if (entry.baseline) rows.push(row(BASELINE_TITLES[entry.baseline.name], entry.baseline.result, null, null));
+  if (entry.reference) rows.push(row(BASELINE_TITLES[entry.reference.name], entry.reference.result, entry.reference.ratio, null));
   const lines = [head, table(COLUMNS, rows)];
   for (const [title, r] of [['saas-core', entry.result], [entry.baseline?.name, entry.baseline?.result]]) {
     if (r && r.requests === 0) lines.push(`  note: no request to ${title} completed in ${r.durationS} s (a loaded machine and a short run): no ratio`);

@@ -51,6 +51,8 @@ const SCENARIOS = [
     durationS: 10,
     needs: {},
     baseline: 'bare-fastify',
+    // The framework's own floor, measured the same way: how much of the gap is NestJS's, how much ours.
+    reference: 'bare-nest',
     requests: healthRequests,
     baselineRequests: healthRequests,
     targets: (r) => [{ target: 'req/s ≥ 0.6 × bare Fastify', holds: r.ratio !== null && r.ratio >= 0.6 }],
