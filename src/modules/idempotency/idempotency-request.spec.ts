@@ -7,6 +7,14 @@ describe('requestFingerprint', () => {
     );
   });
 
+  it('reads the ids of the path in lower case, as the routes do', () => {
+    const id = '0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D';
+    expect(requestFingerprint('POST', `/api/wallets/${id}/credit`, { amount: 1 })).toBe(
+      requestFingerprint('POST', `/api/wallets/${id.toLowerCase()}/credit`, { amount: 1 }),
+    );
+    expect(requestFingerprint('POST', '/api/X', {})).not.toBe(requestFingerprint('POST', '/api/x', {}));
+  });
+
   it('tells apart the method, the path, values and array order', () => {
     const base = requestFingerprint('POST', '/api/x', { a: [1, 2] });
     expect(requestFingerprint('PUT', '/api/x', { a: [1, 2] })).not.toBe(base);

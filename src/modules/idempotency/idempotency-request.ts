@@ -24,10 +24,15 @@ export function readIdempotencyKey(headers: Record<string, string | string[] | u
   return value;
 }
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 /**
  * What makes two requests "the same": method, path and the JSON value of the
- * body (canonical: key order and white space do not matter).
+ * body (canonical: key order and white space do not matter). Ids in the path
+ * count in lower case, as the routes read them: a retry that spells a wallet's
+ * id in capitals addresses the same wallet.
  */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method.toUpperCase()}\n${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+  const canonicalPath = path.replace(UUID, (id) => id.toLowerCase());
+  return createHash('sha256').update(`${method.toUpperCase()}\n${canonicalPath}\n${canonicalJson(body ?? null)}`).digest('hex');
 }
