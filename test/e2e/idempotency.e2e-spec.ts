@@ -34,6 +34,26 @@ describe('idempotency of money-moving requests', () => {
     (await queryAsTenant(t, acme.id, 'SELECT state, status, body FROM idempotency_keys WHERE key = $1', [key]))[0];
   const creditPath = () => `/api/wallets/${wallet}/credit`;
 
+  /** Holds the next credit in its handler (its key claimed, no transaction open yet) until released. */
+  const holdNextCredit = () => {
+    const wallets = t.app.get(WalletsService);
+    const original = wallets.credit.bind(wallets);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const spy = jest.spyOn(wallets, 'credit').mockImplementationOnce(async (...args) => {
+      entered();
+      await gate;
+      return original(...args);
+    });
+    const restore = () => {
+      release();
+      spy.mockRestore();
+    };
+    return { inHandler, release, restore };
+  };
+
   it('replays a recorded success byte for byte, with its original requestId and Idempotent-Replayed: true', async () => {
     const key = randomUUID();
     const first = await postIdempotent(t, creditPath(), { amount: 700, reference: 'once' }, acme.admin.token, key);
@@ -170,18 +190,7 @@ describe('idempotency of money-moving requests', () => {
   });
 
   it('answers 409 IDEMPOTENCY_IN_PROGRESS to a repeat sent while the first still runs', async () => {
-    // Hold the first request in its handler (its key claimed, no transaction open yet).
-    const wallets = t.app.get(WalletsService);
-    const original = wallets.credit.bind(wallets);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const inHandler = new Promise<void>((resolve) => (entered = resolve));
-    const spy = jest.spyOn(wallets, 'credit').mockImplementationOnce(async (...args) => {
-      entered();
-      await gate;
-      return original(...args);
-    });
+    const { inHandler, release, restore } = holdNextCredit();
     try {
       const key = randomUUID();
       const before = await movements();
@@ -202,23 +211,12 @@ describe('idempotency of money-moving requests', () => {
       expect(retry.text).toBe(done.text);
       expect(await movements()).toBe(before + 1);
     } finally {
-      release();
-      spy.mockRestore();
+      restore();
     }
   });
 
   it('rolls back a request that outlived its lock and lost its key to a retry: money moves once', async () => {
-    const wallets = t.app.get(WalletsService);
-    const original = wallets.credit.bind(wallets);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const inHandler = new Promise<void>((resolve) => (entered = resolve));
-    const spy = jest.spyOn(wallets, 'credit').mockImplementationOnce(async (...args) => {
-      entered();
-      await gate;
-      return original(...args);
-    });
+    const { inHandler, release, restore } = holdNextCredit();
     try {
       const key = randomUUID();
       const before = await movements();
@@ -239,8 +237,7 @@ describe('idempotency of money-moving requests', () => {
       const replay = await postIdempotent(t, creditPath(), { amount: 17 }, acme.admin.token, key);
       expect(replay.text).toBe(retry.text);
     } finally {
-      release();
-      spy.mockRestore();
+      restore();
     }
   });
 
