@@ -57,17 +57,8 @@ export class UnitOfWork {
    */
   async readOnce<T = Record<string, unknown>>(tenantId: string, sql: string, params: unknown[] = [], options: { primary?: boolean } = {}): Promise<T[]> {
     const text = `BEGIN READ ONLY; ${tenantSetup(tenantId)}; ${inlineParameters(sql, params)}; COMMIT`;
-    const client = await (options.primary ? this.primary() : this.replica()).connect();
-    let broken: Error | undefined;
-    try {
-      const results = (await client.query(text)) as unknown as QueryResult[];
-      return results[2].rows as T[];
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    const results = await this.onConnection(options.primary ? this.primary() : this.replica(), (client) => client.query(text));
+    return (results as unknown as QueryResult[])[2].rows as T[];
   }
 
   /**
@@ -91,26 +82,40 @@ export class UnitOfWork {
 
   private async run<T>(work: (tx: Tx) => Promise<T>, setup: string, pool: Pool): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client: PoolClient = await pool.connect();
-      const committed: Array<() => void> = [];
-      let broken: Error | undefined;
       try {
-        await client.query(`BEGIN; ${setup}`);
-        const result = await work({
-          query: async (sql, params) => (await client.query(sql, params)).rows,
-          afterCommit: (callback) => committed.push(callback),
+        return await this.onConnection(pool, async (client) => {
+          const committed: Array<() => void> = [];
+          await client.query(`BEGIN; ${setup}`);
+          const result = await work({
+            query: async (sql, params) => (await client.query(sql, params)).rows,
+            afterCommit: (callback) => committed.push(callback),
+          });
+          await client.query('COMMIT');
+          for (const callback of committed) callback();
+          return result;
         });
-        await client.query('COMMIT');
-        for (const callback of committed) callback();
-        return result;
       } catch (error) {
-        // A connection that cannot even roll back is discarded, not pooled.
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
         await sleep(Math.random() * 10 * 2 ** attempt);
-      } finally {
-        client.release(broken);
       }
+    }
+  }
+
+  /**
+   * Runs `transaction` on a pooled connection and hands it back; on failure
+   * rolls back first, and a connection that cannot even do that is discarded,
+   * not pooled.
+   */
+  private async onConnection<T>(pool: Pool, transaction: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await transaction(client);
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
     }
   }
 }
