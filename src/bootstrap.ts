@@ -11,6 +11,7 @@ import { registerSecurityHeaders } from './common/http/security-headers';
 import { trackRoutes } from './common/http/route-registry';
 import { setupOpenApi } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { documentLiveness, registerLivenessRoutes } from './modules/health/liveness.route';
 import { RateLimitHttpBinding } from './modules/rate-limit/rate-limit.http';
 
 /**
@@ -36,7 +37,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Only JSON bodies are accepted: anything else is 415 before it reaches a handler.
   fastify.removeContentTypeParser('text/plain');
   trackRoutes(fastify);
-  await registerSecurityHeaders(fastify);
+  registerSecurityHeaders(fastify);
   registerRequestLifecycle(fastify, config.TRUST_PROXY);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
@@ -46,9 +47,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   // Before Nest registers its routes: the limiter binds a rule to each of them as they come.
   app.get(RateLimitHttpBinding).install(fastify);
+  registerLivenessRoutes(fastify);
   // `/metrics` (Prometheus) lives at the root; `/api/metrics` is declared with its full path because
   // the bare `metrics` path is excluded from the prefix.
   app.setGlobalPrefix('api', { exclude: ['metrics', 'api/metrics'] });
-  setupOpenApi(app);
+  setupOpenApi(app, documentLiveness);
   return app;
 }

@@ -6,8 +6,13 @@ import { ProblemDetailsDto } from '../errors/problem-details';
 /** Methods whose requests Fastify reads a body of (GET and HEAD bodies are never parsed). */
 const BODY_METHODS = ['post', 'put', 'patch', 'delete'];
 
-/** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
-export function setupOpenApi(app: INestApplication): void {
+type DocumentAmendment = (document: OpenAPIObject) => OpenAPIObject;
+
+/**
+ * Swagger UI at /api/docs and the OpenAPI document at /api/docs-json.
+ * `amendments` document the routes Nest does not know (plain Fastify routes).
+ */
+export function setupOpenApi(app: INestApplication, ...amendments: DocumentAmendment[]): void {
   const config = new DocumentBuilder()
     .setTitle('saas-core')
     .setDescription(
@@ -25,7 +30,8 @@ export function setupOpenApi(app: INestApplication): void {
       schema: { type: 'string' },
     })
     .build();
-  const document = declareBodyProblems(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto] }));
+  const generated = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto] });
+  const document = declareBodyProblems(amendments.reduce((doc, amend) => amend(doc), generated));
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'saas-core API',

@@ -4,8 +4,8 @@ import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
 
-/** A strong validator of the JSON body: equal bodies, equal tags. */
-export const etagOf = (body: unknown) => `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+/** A strong validator of the JSON text: equal bodies, equal tags. */
+const etagOf = (json: string) => `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 
 function matches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -28,14 +28,17 @@ export class ETagInterceptor implements NestInterceptor {
     const reply = http.getResponse<FastifyReply>();
     return next.handle().pipe(
       map((body) => {
-        const etag = etagOf(body);
+        const json = JSON.stringify(body);
+        const etag = etagOf(json);
         reply.header('ETag', etag);
         reply.header('Cache-Control', 'private, no-cache');
         if (matches(request.headers['if-none-match'], etag)) {
           reply.status(304);
           return undefined;
         }
-        return body;
+        // The text just hashed is the answer: left an object, Fastify would serialize it again.
+        reply.type('application/json; charset=utf-8');
+        return json;
       }),
     );
   }

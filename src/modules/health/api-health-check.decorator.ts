@@ -24,7 +24,7 @@ const report = (statuses: string[]) => ({
 });
 
 /** Terminus's report, as a 200 answers it. */
-const HEALTH_REPORT = { type: 'object', required: ['status', 'details'], properties: report(['ok', 'degraded']) };
+export const HEALTH_REPORT = { type: 'object', required: ['status', 'details'], properties: report(['ok', 'degraded']) };
 
 /**
  * A failed check: the Terminus report as a problem document (API.md keeps

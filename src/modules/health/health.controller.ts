@@ -31,18 +31,6 @@ export class HealthController {
     private readonly databaseState: DatabaseState,
   ) {}
 
-  @Get()
-  @ApiHealthCheck('Liveness: the process serves, whatever the database does')
-  root() {
-    return this.health.check([]);
-  }
-
-  @Get('live')
-  @ApiHealthCheck('Liveness: the process serves, whatever the database does')
-  live() {
-    return this.health.check([]);
-  }
-
   @Get('startup')
   @ApiHealthCheck('Migrations have run and the service took traffic', 'Still starting')
   startup() {
