@@ -48,17 +48,19 @@ export class UnitOfWork {
 
   /**
    * One read-only statement scoped to one tenant, in one round trip instead
-   * of three: `BEGIN READ ONLY`, the tenant setting, the statement and
-   * `COMMIT` travel as one simple-protocol message, with the parameters
-   * rendered as escaped literals (see {@link inlineParameters}). Row-level
-   * security applies exactly as in {@link forTenant}. On a read replica when
-   * there is one, unless `primary` (a read that must see the caller's own
-   * latest write).
+   * of three: the tenant setting and the statement travel as one
+   * simple-protocol message, with the parameters rendered as escaped
+   * literals (see {@link inlineParameters}). PostgreSQL runs the statements
+   * of one such message as one transaction, so the transaction-local
+   * settings (the tenant, and read-only) hold for the statement and end with
+   * it: row-level security applies exactly as in {@link forTenant}, with no
+   * BEGIN and COMMIT to parse and run. On a read replica when there is one,
+   * unless `primary` (a read that must see the caller's own latest write).
    */
   async readOnce<T = Record<string, unknown>>(tenantId: string, sql: string, params: unknown[] = [], options: { primary?: boolean } = {}): Promise<T[]> {
-    const text = `BEGIN READ ONLY; ${tenantSetup(tenantId)}; ${inlineParameters(sql, params)}; COMMIT`;
+    const text = `${tenantSetup(tenantId)}, set_config('transaction_read_only', 'on', true); ${inlineParameters(sql, params)}`;
     const results = await this.onConnection(options.primary ? this.primary() : this.replica(), (client) => client.query(text));
-    return (results as unknown as QueryResult[])[2].rows as T[];
+    return (results as unknown as QueryResult[])[1].rows as T[];
   }
 
   /**

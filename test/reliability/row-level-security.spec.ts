@@ -104,8 +104,10 @@ describe('row-level security in the database', () => {
       expect(users.length).toBeGreaterThanOrEqual(2);
       expect(new Set(users.map((u) => u.tenant_id))).toEqual(new Set([a.id]));
       expect(await uow.readOnce(b.id, 'SELECT 1 FROM users WHERE tenant_id = $1', [a.id])).toEqual([]);
-      const [setting] = await t.dataSource.query("SELECT coalesce(current_setting('app.tenant_id', true), '') AS v, pg_current_xact_id_if_assigned() AS xact");
-      expect(setting).toEqual({ v: '', xact: null });
+      const [setting] = await t.dataSource.query(
+        "SELECT coalesce(current_setting('app.tenant_id', true), '') AS v, current_setting('transaction_read_only') AS ro, pg_current_xact_id_if_assigned() AS xact",
+      );
+      expect(setting).toEqual({ v: '', ro: 'off', xact: null });
     });
 
     it('passes any text through as the same value: quotes, backslashes, dollar signs and statement breaks included', async () => {
