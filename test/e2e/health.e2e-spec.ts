@@ -1,3 +1,4 @@
+import { parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('health probes', () => {
@@ -21,8 +22,8 @@ describe('health probes', () => {
 
   it('counts liveness answers in the Prometheus metrics and documents them in OpenAPI', async () => {
     const count = async () => {
-      const line = (await t.http.get('/metrics')).text.split('\n').find((l) => l.startsWith('http_requests_total{method="GET",route="/api/health/live",status="200"}'));
-      return line ? Number(line.split(' ').pop()) : 0;
+      const families = parsePrometheusText((await t.http.get('/metrics')).text);
+      return sampleValue(families.get('http_requests_total'), { method: 'GET', route: '/api/health/live', status: '200' }) ?? 0;
     };
     const before = await count();
     await Promise.all(Array.from({ length: 5 }, () => t.http.get('/api/health/live')));

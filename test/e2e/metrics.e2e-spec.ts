@@ -3,7 +3,7 @@ import { AuditService } from '../../src/modules/audit/audit.service';
 import { MetricsService } from '../../src/modules/metrics/metrics.service';
 import { MetricsSources } from '../../src/modules/metrics/metrics-sources';
 import { freePort } from '../support/own-services';
-import { MetricFamily, parsePrometheusText } from '../support/prometheus-text';
+import { parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { createTenant } from '../support/factories';
 import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
@@ -13,10 +13,6 @@ jest.setTimeout(60_000);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MEMORY_MESSAGE = /^\d+MB \/ \d+MB \(\d+%\)$/;
-
-function sampleValue(family: MetricFamily | undefined, labels: Record<string, string> = {}, name = family?.name): number | undefined {
-  return family?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
 
 describe('metrics', () => {
   let t: TestApp;

@@ -33,6 +33,11 @@ const SUFFIXES: Partial<Record<MetricType, string[]>> = {
 
 export class PrometheusParseError extends Error {}
 
+/** The value of the family's sample named `name` (the family's own name by default) whose labels include `labels`. */
+export function sampleValue(family: MetricFamily | undefined, labels: Record<string, string> = {}, name = family?.name): number | undefined {
+  return family?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
 export function parsePrometheusText(text: string): Map<string, MetricFamily> {
   if (text.length > 0 && !text.endsWith('\n')) throw new PrometheusParseError('the exposition must end with a line feed');
   const families = new Map<string, MetricFamily>();
