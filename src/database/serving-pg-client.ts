@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { TenantReadQuery } from './tenant-read-query';
 
 const logger = new Logger('Database');
 
@@ -25,17 +26,21 @@ export function servingClientClass(queryDeadlineMs: number): typeof Client {
       this.on('error', (error: Error) => logger.warn(`database connection lost: ${error.message}`));
     }
 
-    // pg's overloads (promise, callback, submittable) pass through untouched; only the promise form gets a deadline.
+    // pg's overloads (promise, callback, submittable) pass through untouched; the promise form and
+    // TenantReadQuery get a deadline.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one signature standing for all of pg's overloads
     query(...args: unknown[]): any {
       const result = (Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
-      if (queryDeadlineMs <= 0 || !(result instanceof Promise)) return result;
+      const answered = result instanceof Promise ? result : result instanceof TenantReadQuery ? result.done : undefined;
+      if (queryDeadlineMs <= 0 || answered === undefined) return result;
       const timer = setTimeout(() => {
         logger.warn(`no answer from the database within ${queryDeadlineMs} ms: closing that connection`);
         (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
       }, queryDeadlineMs);
       timer.unref();
-      return result.finally(() => clearTimeout(timer));
+      const stop = () => clearTimeout(timer);
+      answered.then(stop, stop);
+      return result;
     }
   } as typeof Client;
 }

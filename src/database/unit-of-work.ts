@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { isRetryableTransactionError } from './database-errors';
-import { inlineParameters } from './sql-literals';
+import { TenantReadQuery } from './tenant-read-query';
 
 const MAX_ATTEMPTS = 6;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,19 +48,21 @@ export class UnitOfWork {
 
   /**
    * One read-only statement scoped to one tenant, in one round trip instead
-   * of three: the tenant setting and the statement travel as one
-   * simple-protocol message, with the parameters rendered as escaped
-   * literals (see {@link inlineParameters}). PostgreSQL runs the statements
-   * of one such message as one transaction, so the transaction-local
-   * settings (the tenant, and read-only) hold for the statement and end with
-   * it: row-level security applies exactly as in {@link forTenant}, with no
-   * BEGIN and COMMIT to parse and run. On a read replica when there is one,
-   * unless `primary` (a read that must see the caller's own latest write).
+   * of three, and planned once per pooled connection instead of on every
+   * call: the tenant setting and the statement travel together and run as
+   * one implicit transaction (see {@link TenantReadQuery}), so the
+   * transaction-local settings (the tenant, and read-only) hold for the
+   * statement and end with it, and row-level security applies exactly as in
+   * {@link forTenant}. `sql` must be one of a fixed set of texts, with every
+   * value a parameter. On a read replica when there is one, unless `primary`
+   * (a read that must see the caller's own latest write).
    */
   async readOnce<T = Record<string, unknown>>(tenantId: string, sql: string, params: unknown[] = [], options: { primary?: boolean } = {}): Promise<T[]> {
-    const text = `${tenantSetup(tenantId)}, set_config('transaction_read_only', 'on', true); ${inlineParameters(sql, params)}`;
-    const results = await this.onConnection(options.primary ? this.primary() : this.replica(), (client) => client.query(text));
-    return (results as unknown as QueryResult[])[1].rows as T[];
+    const read = new TenantReadQuery<T>(checkedTenantId(tenantId), sql, params);
+    return this.onConnection(options.primary ? this.primary() : this.replica(), (client) => {
+      client.query(read);
+      return read.done;
+    });
   }
 
   /**
@@ -122,8 +124,12 @@ export class UnitOfWork {
   }
 }
 
-/** The tenant id is inlined (the simple protocol takes no parameters), so it must be a UUID or empty. */
-function tenantSetup(tenantId: string): string {
+/** The tenant id is inlined in {@link tenantSetup} (a simple-protocol message takes no parameters), so it must be a UUID or empty. */
+function checkedTenantId(tenantId: string): string {
   if (tenantId !== '' && !UUID.test(tenantId)) throw new Error('tenant id must be a UUID');
-  return `SELECT set_config('app.tenant_id', '${tenantId}', true)`;
+  return tenantId;
+}
+
+function tenantSetup(tenantId: string): string {
+  return `SELECT set_config('app.tenant_id', '${checkedTenantId(tenantId)}', true)`;
 }

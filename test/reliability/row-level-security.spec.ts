@@ -2,6 +2,7 @@ import { APP_ROLE } from '../../src/database/app-role';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTenant, createUser, TestTenant } from '../support/factories';
+import { queryAsOwner } from '../support/db';
 
 /**
  * The second wall: even a query that forgets its WHERE clause cannot see or
@@ -126,6 +127,30 @@ describe('row-level security in the database', () => {
       );
       const admins = await uow.readOnce<{ n: number }>(a.id, "SELECT count(*)::int AS n FROM users WHERE role = 'admin'");
       expect(admins).toEqual([{ n: 1 }]);
+    });
+
+    // Sequential reads reuse the connection released last (pg-pool hands out its idle clients last in, first out).
+    it('prepares each statement once on a connection: later reads of the same text run the prepared statement', async () => {
+      const text = 'SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time';
+      await uow.readOnce(a.id, text);
+      const prepared = await uow.readOnce<{ name: string; statement: string }>(a.id, text);
+      expect(prepared.filter((row) => row.statement === text)).toEqual([{ name: expect.stringMatching(/^read_[0-9a-f]{24}$/), statement: text }]);
+    });
+
+    it('serves a statement again after it failed while running, and after its preparation failed', async () => {
+      const divide = 'SELECT 10 / $1::int AS q';
+      await expect(uow.readOnce(a.id, divide, [0])).rejects.toThrow(/division by zero/);
+      expect(await uow.readOnce(a.id, divide, [5])).toEqual([{ q: 2 }]);
+
+      const table = `later_${Date.now()}`;
+      const text = `SELECT count(*)::int AS n FROM ${table}`;
+      await expect(uow.readOnce(a.id, text)).rejects.toThrow(/does not exist/);
+      await queryAsOwner(t, `CREATE TABLE ${table} (id int); GRANT SELECT ON ${table} TO ${APP_ROLE}`);
+      try {
+        expect(await uow.readOnce(a.id, text)).toEqual([{ n: 0 }]);
+      } finally {
+        await queryAsOwner(t, `DROP TABLE ${table}`);
+      }
     });
   });
 });
