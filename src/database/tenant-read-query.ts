@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Query } from 'pg';
 import type { QueryResult } from 'pg';
+import { statementName } from './statement-names';
 
 /** The transaction-local settings of a tenant-scoped read: the tenant, and read-only. */
 const TENANT_SETUP = "SELECT set_config('app.tenant_id', $1, true), set_config('transaction_read_only', 'on', true)";
@@ -49,8 +49,8 @@ const PgQuery = Query as unknown as new (config: { name: string; text: string; v
  * is recorded only when the statement's own Parse succeeded. The setting's
  * answer (a row and its CommandComplete) is skipped.
  *
- * Each distinct `text` is prepared on every connection that runs it, so texts
- * must come from a fixed set in the code, with every value a parameter.
+ * The statement is named by {@link statementName}: texts must come from a
+ * fixed set in the code, with every value a parameter.
  */
 export class TenantReadQuery<T> extends PgQuery {
   /** The statement's rows, or its error. */
@@ -94,18 +94,6 @@ export class TenantReadQuery<T> extends PgQuery {
     if (this.settingTenant) this.settingTenant = false;
     else super.handleCommandComplete(message, connection);
   }
-}
-
-const statementNames = new Map<string, string>();
-
-/** The same name for the same text on every connection; the set of texts is fixed, so the map stays small. */
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `read_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return name;
 }
 
 /** A parameter's text form; only values whose text form is unambiguous are accepted. */

@@ -4,12 +4,17 @@ import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { isRetryableTransactionError } from './database-errors';
+import { statementName } from './statement-names';
 import { TenantReadQuery } from './tenant-read-query';
 
 const MAX_ATTEMPTS = 6;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A transaction handle: parameterized SQL only, inside one database transaction. */
+/**
+ * A transaction handle: one statement per call, inside one database
+ * transaction. Every statement is prepared under its {@link statementName},
+ * so `sql` is one of a fixed set of texts with every value a parameter.
+ */
 export interface Tx {
   query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
   /** Runs `callback` once the transaction has committed (never if it rolls back). */
@@ -24,8 +29,8 @@ export interface Tx {
  * failures and deadlocks are retried with jittered backoff, never shown.
  *
  * It drives the pg pools that TypeORM opened directly: `BEGIN` and the
- * tenant setting travel in one round trip, and no ORM layer sits on the
- * per-query path.
+ * tenant setting travel in one round trip, every statement is planned once
+ * per connection, and no ORM layer sits on the per-query path.
  */
 @Injectable()
 export class UnitOfWork {
@@ -91,7 +96,7 @@ export class UnitOfWork {
           const committed: Array<() => void> = [];
           await client.query(`BEGIN; ${setup}`);
           const result = await work({
-            query: async (sql, params) => (await client.query(sql, params)).rows,
+            query: async (sql, params) => (await client.query({ name: statementName(sql), text: sql, values: params })).rows,
             afterCommit: (callback) => committed.push(callback),
           });
           await client.query('COMMIT');

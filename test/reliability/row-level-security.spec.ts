@@ -130,11 +130,15 @@ describe('row-level security in the database', () => {
     });
 
     // Sequential reads reuse the connection released last (pg-pool hands out its idle clients last in, first out).
-    it('prepares each statement once on a connection: later reads of the same text run the prepared statement', async () => {
-      const text = 'SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time';
-      await uow.readOnce(a.id, text);
-      const prepared = await uow.readOnce<{ name: string; statement: string }>(a.id, text);
-      expect(prepared.filter((row) => row.statement === text)).toEqual([{ name: expect.stringMatching(/^read_[0-9a-f]{24}$/), statement: text }]);
+    it('prepares each statement once on a connection, in reads and in units of work alike', async () => {
+      const prepared = 'SELECT name, statement FROM pg_prepared_statements WHERE statement = $1';
+      const once = (text: string) => [{ name: expect.stringMatching(/^s_[0-9a-f]{24}$/), statement: text }];
+      await uow.readOnce(a.id, prepared, [prepared]);
+      expect(await uow.readOnce(a.id, prepared, [prepared])).toEqual(once(prepared));
+
+      const inUnit = `${prepared} -- in a unit of work`;
+      await uow.forTenant(a.id, (tx) => tx.query(inUnit, [inUnit]));
+      expect(await uow.forTenant(a.id, (tx) => tx.query(inUnit, [inUnit]))).toEqual(once(inUnit));
     });
 
     it('serves a statement again after it failed while running, and after its preparation failed', async () => {

@@ -20,6 +20,14 @@ export interface AuditRow {
   hash: string;
 }
 
+/**
+ * The columns of {@link AuditRow}, named: statements are prepared once per
+ * connection, and a prepared `SELECT *` fails once a later migration adds a
+ * column under an instance still running.
+ */
+export const AUDIT_ROW_COLUMNS =
+  'id, tenant_id, chain_seq, type, severity, user_id, resource_type, resource_id, ip, request_id, outcome, metadata, created_at, prev_hash, hash';
+
 export interface ChainReport {
   valid: boolean;
   checked: number;
@@ -61,7 +69,7 @@ export async function verifyChain(tx: Tx, tenantId: string | null): Promise<Chai
   let checked = 0;
   for (;;) {
     const rows = await tx.query<AuditRow>(
-      `SELECT * FROM audit_logs WHERE ${sameChain('$1')} AND chain_seq >= $2 ORDER BY chain_seq LIMIT $3`,
+      `SELECT ${AUDIT_ROW_COLUMNS} FROM audit_logs WHERE ${sameChain('$1')} AND chain_seq >= $2 ORDER BY chain_seq LIMIT $3`,
       [tenantId, expectedSeq, BATCH],
     );
     for (const row of rows) {

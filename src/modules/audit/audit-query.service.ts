@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CursorCodec } from '../../common/pagination/cursor';
 import { keysetCondition, Page, toPage } from '../../common/pagination/page';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
-import { AuditRow, toChained, verifyChain } from './audit-chain-verifier';
+import { AUDIT_ROW_COLUMNS, AuditRow, toChained, verifyChain } from './audit-chain-verifier';
 import { AuditLogDto, AuditQueryDto, AuditVerifyDto } from './dto/audit.dto';
 
 /** The stored event as the hash covers it, less its place in the chain. */
@@ -52,7 +52,7 @@ export class AuditQueryService {
     params.push(...after.params);
     conditions.push(after.sql);
     const rows = await tx.query<AuditRow>(
-      `SELECT * FROM audit_logs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $1`,
+      `SELECT ${AUDIT_ROW_COLUMNS} FROM audit_logs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $1`,
       params,
     );
     return toPage(rows, limit, this.cursors, toDto);
