@@ -85,6 +85,7 @@ async function prepareBackends(run) {
     run.databaseUrl = options.db === 'postgres' ? process.env.DATABASE_URL : undefined;
     if (options.db === 'postgres' && !run.databaseUrl) throw new UsageError('--url with --db postgres needs DATABASE_URL (the service’s database) for the pg baseline');
     run.database = options.db === 'postgres' ? 'PostgreSQL' : 'embedded PGlite (baseline only)';
+    run.localPostgres = isLocal(run.databaseUrl);
     return;
   }
   const wantThrowaway = (options.db === 'postgres' && !process.env.DATABASE_URL) || (options.redis && !process.env.REDIS_URL);
@@ -93,6 +94,7 @@ async function prepareBackends(run) {
     const serverUrl = process.env.DATABASE_URL || throwaway.databaseUrl;
     run.databaseUrl = await createRunDatabase(serverUrl, log);
     run.database = `PostgreSQL (${new URL(serverUrl).host}, database ${new URL(run.databaseUrl).pathname.slice(1)})`;
+    run.localPostgres = isLocal(serverUrl);
   } else {
     run.database = 'embedded PGlite (memory://)';
   }
@@ -102,6 +104,9 @@ async function prepareBackends(run) {
     cleanRedisPrefixAtEnd(run.redisUrl, run.redisPrefix);
   }
 }
+
+/** PostgreSQL on this machine: its processes' CPU per request is reported. */
+const isLocal = (databaseUrl) => Boolean(databaseUrl) && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(databaseUrl).hostname);
 
 async function prepareService(run) {
   const { options } = run;
@@ -138,7 +143,7 @@ async function runScenario(scenario, run, warmupS) {
     log(`${scenario.name}: warming up ${warmupS} s, then ${scenario.durationS} s at ${scenario.connections} connections`);
     const url = scenario.target?.(run) ?? run.baseUrl;
     const serverPid = scenario.needs.rateLimitedInstance ? run.rateLimited.instance?.pid : (run.service?.pid ?? run.options.serverPid);
-    const load = { url, connections: scenario.connections, serverPid };
+    const load = { url, connections: scenario.connections, serverPid, localPostgres: run.localPostgres };
     const warmup = await measure({ ...load, label: `${scenario.name} warm-up`, durationS: warmupS, requests: scenario.requests(run) });
     // autocannon stops without waiting for the answers in flight; the server still runs those
     // requests (a checkout of the warm-up would empty a cart the measured run just filled).
@@ -147,7 +152,7 @@ async function runScenario(scenario, run, warmupS) {
     if (scenario.checksLedger) entry.ledger = await checkLedger(run);
     if (scenario.baseline) {
       const baseline = await startBaseline(scenario.baseline, run);
-      const base = { url: baseline.url, serverPid: baseline.pid, connections: scenario.connections, requests: scenario.baselineRequests(run) };
+      const base = { url: baseline.url, serverPid: baseline.pid, connections: scenario.connections, requests: scenario.baselineRequests(run), localPostgres: run.localPostgres };
       await measure({ ...base, label: `${scenario.baseline} warm-up`, durationS: warmupS });
       const result = await measure({ ...base, label: scenario.baseline, durationS: scenario.durationS, requests: scenario.baselineRequests(run) });
       entry.baseline = { name: scenario.baseline, result };

@@ -2,7 +2,7 @@
 // One autocannon run with a progress line, summarized to the figures we report.
 const autocannon = require('autocannon');
 const os = require('node:os');
-const { cpuMs } = require('./process-cpu');
+const { cpuMs, postgresCpuMs } = require('./process-cpu');
 
 let current = null;
 
@@ -17,12 +17,14 @@ const round = (value, digits = 2) => (Number.isFinite(value) ? Math.round(value 
  * Runs autocannon against `url` for `durationS` seconds with `connections`,
  * printing one progress line (rewritten in place on a terminal, every 5 s
  * otherwise), and answers a summary of the result. With `serverPid`, the
- * summary has the server's CPU time per request.
+ * summary has the server's CPU time per request; with `localPostgres`,
+ * PostgreSQL's (its processes on this machine).
  */
-function measure({ label, url, connections, durationS, requests, serverPid }) {
+function measure({ label, url, connections, durationS, requests, serverPid, localPostgres = false }) {
   return new Promise((resolve, reject) => {
     const stream = process.stderr;
     const cpuBefore = cpuMs(serverPid);
+    const postgresBefore = localPostgres ? postgresCpuMs() : null;
     const started = Date.now();
     let done = 0;
     let lastLine = 0;
@@ -34,8 +36,10 @@ function measure({ label, url, connections, durationS, requests, serverPid }) {
         if (error) reject(error);
         else {
           const cpuAfter = cpuMs(serverPid);
+          const postgresAfter = localPostgres ? postgresCpuMs() : null;
           const serverCpuMs = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
-          resolve(summarize(result, durationS, serverCpuMs));
+          const postgresMs = postgresBefore !== null && postgresAfter !== null ? postgresAfter - postgresBefore : null;
+          resolve(summarize(result, durationS, serverCpuMs, postgresMs));
         }
       },
     );
@@ -53,8 +57,9 @@ function measure({ label, url, connections, durationS, requests, serverPid }) {
   });
 }
 
-function summarize(result, durationS, serverCpuMs) {
+function summarize(result, durationS, serverCpuMs, postgresMs) {
   const completed = result.requests.total;
+  const perRequest = (ms) => (ms !== null && completed > 0 ? round((1000 * ms) / completed, 0) : null);
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]));
   return {
     durationS,
@@ -75,7 +80,9 @@ function summarize(result, durationS, serverCpuMs) {
     errors: result.errors,
     timeouts: result.timeouts,
     /** CPU of the server process alone (not PostgreSQL's, not Redis'), per completed request. */
-    serverCpuUsPerRequest: serverCpuMs !== null && completed > 0 ? round((1000 * serverCpuMs) / completed, 0) : null,
+    serverCpuUsPerRequest: perRequest(serverCpuMs),
+    /** CPU of PostgreSQL's processes on this machine, per completed request (null when it runs elsewhere or embedded). */
+    postgresCpuUsPerRequest: perRequest(postgresMs),
     loadAverage: os.loadavg().map((v) => round(v)),
   };
 }

@@ -17,18 +17,43 @@ function clockTicks() {
   return ticksPerSecond;
 }
 
-/** User + system CPU milliseconds of `pid` (all its threads), or null where /proc is missing. */
-function cpuMs(pid) {
-  if (!pid) return null;
+/** The command name and user + system CPU milliseconds of `pid` (all its threads), or null once it is gone. */
+function readStat(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / clockTicks();
+    return { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks() };
   } catch {
     return null;
   }
 }
 
-module.exports = { cpuMs };
+/** User + system CPU milliseconds of `pid` (all its threads), or null where /proc is missing. */
+function cpuMs(pid) {
+  return pid ? (readStat(pid)?.ms ?? null) : null;
+}
+
+/**
+ * CPU milliseconds of every `postgres` process on this machine so far, or
+ * null where /proc is missing. A difference of two readings is PostgreSQL's
+ * CPU over that span, short of the backends that exited in between (the
+ * pools keep theirs open during a run).
+ */
+function postgresCpuMs() {
+  let entries;
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(entry);
+    if (stat?.command === 'postgres') total += stat.ms;
+  }
+  return total;
+}
+
+module.exports = { cpuMs, postgresCpuMs };

@@ -11,9 +11,10 @@ function table(header, rows) {
   return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
-const COLUMNS = ['', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx', 'errors', 'timeouts', 'ratio', 'CPU µs/req', 'CPU ratio'];
+const COLUMNS = ['', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx', 'errors', 'timeouts', 'ratio', 'CPU µs/req', 'CPU ratio', 'PG µs/req'];
 const row = (title, r, ratio, cpuRatio) => [
   title, r.rps, r.latency.p50, r.latency.p90, r.latency.p99, r.latency.max, r.status2xx, r.non2xx, r.errors, r.timeouts, ratio, r.serverCpuUsPerRequest, cpuRatio,
+  r.postgresCpuUsPerRequest,
 ];
 
 /** The table of one scenario: its result, its baseline, the ratio, the ledger and the targets. */
