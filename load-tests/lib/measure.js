@@ -2,7 +2,7 @@
 // One autocannon run with a progress line, summarized to the figures we report.
 const autocannon = require('autocannon');
 const os = require('node:os');
-const { cpuMs, postgresCpuMs } = require('./process-cpu');
+const { cpuMs, postgresCpuBetween, postgresCpuSnapshot } = require('./process-cpu');
 
 let current = null;
 
@@ -24,7 +24,7 @@ function measure({ label, url, connections, durationS, requests, serverPid, loca
   return new Promise((resolve, reject) => {
     const stream = process.stderr;
     const cpuBefore = cpuMs(serverPid);
-    const postgresBefore = localPostgres ? postgresCpuMs() : null;
+    const postgresBefore = localPostgres ? postgresCpuSnapshot() : null;
     const started = Date.now();
     let done = 0;
     let lastLine = 0;
@@ -36,9 +36,8 @@ function measure({ label, url, connections, durationS, requests, serverPid, loca
         if (error) reject(error);
         else {
           const cpuAfter = cpuMs(serverPid);
-          const postgresAfter = localPostgres ? postgresCpuMs() : null;
+          const postgresMs = localPostgres ? postgresCpuBetween(postgresBefore, postgresCpuSnapshot()) : null;
           const serverCpuMs = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
-          const postgresMs = postgresBefore !== null && postgresAfter !== null ? postgresAfter - postgresBefore : null;
           resolve(summarize(result, durationS, serverCpuMs, postgresMs));
         }
       },

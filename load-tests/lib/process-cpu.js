@@ -34,26 +34,35 @@ function cpuMs(pid) {
   return pid ? (readStat(pid)?.ms ?? null) : null;
 }
 
-/**
- * CPU milliseconds of every `postgres` process on this machine so far, or
- * null where /proc is missing. A difference of two readings is PostgreSQL's
- * CPU over that span, short of the backends that exited in between (the
- * pools keep theirs open during a run).
- */
-function postgresCpuMs() {
+/** CPU milliseconds so far of each `postgres` process on this machine, by pid; null where /proc is missing. */
+function postgresCpuSnapshot() {
   let entries;
   try {
     entries = fs.readdirSync('/proc');
   } catch {
     return null;
   }
-  let total = 0;
+  const snapshot = new Map();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(entry);
-    if (stat?.command === 'postgres') total += stat.ms;
+    if (stat?.command === 'postgres') snapshot.set(entry, stat.ms);
   }
+  return snapshot;
+}
+
+/**
+ * PostgreSQL's CPU milliseconds between two snapshots: what each process
+ * still running at the end used since the start (all of it for a backend
+ * that started in between). A backend that exited in between is left out,
+ * so the figure can be short, never negative (the pools keep theirs open
+ * while they are busy).
+ */
+function postgresCpuBetween(before, after) {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 
-module.exports = { cpuMs, postgresCpuMs };
+module.exports = { cpuMs, postgresCpuSnapshot, postgresCpuBetween };
