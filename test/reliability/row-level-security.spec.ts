@@ -121,6 +121,22 @@ describe('row-level security in the database', () => {
       expect(count.n).toBeGreaterThanOrEqual(2);
     });
 
+    it('takes text, safe integers, booleans, dates and null as parameters, and refuses other values before sending anything', async () => {
+      const at = new Date('2026-01-02T03:04:05.678Z');
+      const [row] = await uow.readOnce(a.id, 'SELECT $1::text AS s, $2::bigint AS n, $3::boolean AS b, $4::timestamptz AS t, $5::text AS z', [
+        'a',
+        2 ** 53 - 1,
+        false,
+        at,
+        null,
+      ]);
+      expect(row).toEqual({ s: 'a', n: String(2 ** 53 - 1), b: false, t: at, z: null });
+      for (const value of [1.5, 2 ** 60, ['a'], new Date('nope'), { a: 1 }]) {
+        await expect(uow.readOnce(a.id, 'SELECT $1::text AS v', [value])).rejects.toThrow(/^unsupported SQL parameter value/);
+      }
+      expect(await uow.readOnce(a.id, 'SELECT $1::text AS v', ['next'])).toEqual([{ v: 'next' }]);
+    });
+
     it('is read-only: a write fails, changes nothing, and the connection serves the next request', async () => {
       await expect(uow.readOnce(a.id, "UPDATE users SET role = 'admin' WHERE tenant_id = $1 RETURNING id", [a.id])).rejects.toThrow(
         /read-only transaction/,
