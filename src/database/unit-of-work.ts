@@ -129,7 +129,11 @@ export class UnitOfWork {
   }
 }
 
-/** The tenant id is inlined in {@link tenantSetup} (a simple-protocol message takes no parameters), so it must be a UUID or empty. */
+/**
+ * A tenant id is a UUID, or empty for no tenant: {@link tenantSetup} inlines
+ * it (a simple-protocol message takes no parameters), and the policies cast
+ * the setting to uuid.
+ */
 function checkedTenantId(tenantId: string): string {
   if (tenantId !== '' && !UUID.test(tenantId)) throw new Error('tenant id must be a UUID');
   return tenantId;

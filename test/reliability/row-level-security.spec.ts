@@ -145,7 +145,6 @@ describe('row-level security in the database', () => {
       expect(admins).toEqual([{ n: 1 }]);
     });
 
-    // Sequential reads reuse the connection released last (pg-pool hands out its idle clients last in, first out).
     it('prepares each statement once on a connection, in reads and in units of work alike', async () => {
       const prepared = 'SELECT name, statement FROM pg_prepared_statements WHERE statement = $1';
       const once = (text: string) => [{ name: expect.stringMatching(/^s_[0-9a-f]{24}$/), statement: text }];
@@ -157,6 +156,8 @@ describe('row-level security in the database', () => {
       expect(await uow.forTenant(a.id, (tx) => tx.query(inUnit, [inUnit]))).toEqual(once(inUnit));
     });
 
+    // Sequential reads reuse the connection released last (pg-pool hands out its idle clients last in,
+    // first out; PGlite has one): the retry runs where the failure left its bookkeeping.
     it('serves a statement again after it failed while running, and after its preparation failed', async () => {
       const divide = 'SELECT 10 / $1::int AS q';
       await expect(uow.readOnce(a.id, divide, [0])).rejects.toThrow(/division by zero/);
