@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
 
 /** A strong validator of the JSON text: equal bodies, equal tags. */
-const etagOf = (json: string) => `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+// One-shot `hash` (no Hash object per call): same digest as createHash, a few µs cheaper per read.
+const etagOf = (json: string) => `"${hash('sha256', json, 'base64url').slice(0, 27)}"`;
 
 function matches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
