@@ -14,6 +14,8 @@ export const MAX_PARAM_LENGTH = 16 * 1024;
  * alone: its parser tolerates bad escapes.
  */
 export function escapeUndecodablePath(url: string): string {
+  // Most URLs have no escape at all: nothing can fail to decode (this runs on every request).
+  if (!url.includes('%')) return url;
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   try {
