@@ -17,6 +17,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export interface Tx {
   query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `callback` in this transaction once the work is done, just before
+   * COMMIT (in the order registered; a failure rolls everything back). For
+   * writes that lock a row every transaction of a tenant needs: taken last,
+   * the lock is held for the commit only, not for the rest of the work.
+   */
+  beforeCommit(callback: () => Promise<unknown>): void;
   /** Runs `callback` once the transaction has committed (never if it rolls back). */
   afterCommit(callback: () => void): void;
 }
@@ -93,12 +100,15 @@ export class UnitOfWork {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.onConnection(pool, async (client) => {
+          const beforeCommit: Array<() => Promise<unknown>> = [];
           const committed: Array<() => void> = [];
           await client.query(`BEGIN; ${setup}`);
           const result = await work({
             query: async (sql, params) => (await client.query({ name: statementName(sql), text: sql, values: params })).rows,
+            beforeCommit: (callback) => beforeCommit.push(callback),
             afterCommit: (callback) => committed.push(callback),
           });
+          for (const callback of beforeCommit) await callback();
           await client.query('COMMIT');
           for (const callback of committed) callback();
           return result;

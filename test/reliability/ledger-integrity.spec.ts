@@ -4,7 +4,7 @@ import { runReconciliation } from '../../src/modules/wallets/reconcile-report';
 import { queryAsOwner, queryAsTenant } from '../support/db';
 import { createTenant, TestTenant } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
-import { balanceOf, createWallet, credit } from '../support/wallets';
+import { balanceOf, createWallet, credit, postIdempotent } from '../support/wallets';
 
 jest.setTimeout(2 * 60_000);
 
@@ -183,6 +183,49 @@ describe('ledger integrity enforced by PostgreSQL', () => {
       let output = '';
       expect(await runReconciliation(t.app.get(LedgerReconciler), (text) => (output += text))).toBe(0);
       expect(output).toContain('the ledger is consistent');
+    });
+  });
+
+  describe('money and its audit event', () => {
+    const moved = (amount: number) =>
+      queryAsOwner<{ n: number }>(t, 'SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1 AND amount = $2', [tenant.id, amount]).then(
+        ([row]) => row.n,
+      );
+
+    it('moves no money when the event cannot be written, and both commit together when it can', async () => {
+      // The event is written last, just before COMMIT: make exactly that write fail.
+      await queryAsOwner(
+        t,
+        `CREATE FUNCTION refuse_transfer_event() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NEW.type = 'WALLET_TRANSFER' AND (NEW.metadata->>'amount')::bigint = 777 THEN RAISE EXCEPTION 'audit store refused'; END IF;
+           RETURN NEW;
+         END $$`,
+      );
+      await queryAsOwner(t, 'CREATE TRIGGER refuse_transfer_event BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION refuse_transfer_event()');
+      const before = [await balanceOf(t, tenant.admin.token, wallet), await balanceOf(t, tenant.admin.token, other)];
+      try {
+        const refused = await postIdempotent(t, '/api/wallets/transfers', { fromWalletId: wallet, toWalletId: other, amount: 777 }, tenant.admin.token);
+        expect(refused.status).toBe(500);
+        expect(refused.body.code).toBe('INTERNAL_ERROR');
+        expect(refused.text).not.toContain('audit store refused');
+        expect([await balanceOf(t, tenant.admin.token, wallet), await balanceOf(t, tenant.admin.token, other)]).toEqual(before);
+        expect(await moved(777)).toBe(0);
+      } finally {
+        await queryAsOwner(t, 'DROP TRIGGER refuse_transfer_event ON audit_logs');
+        await queryAsOwner(t, 'DROP FUNCTION refuse_transfer_event()');
+      }
+
+      const accepted = await postIdempotent(t, '/api/wallets/transfers', { fromWalletId: wallet, toWalletId: other, amount: 777 }, tenant.admin.token);
+      expect(accepted.status).toBe(201);
+      expect(await moved(777)).toBe(1);
+      const events = await queryAsOwner<{ n: number }>(
+        t,
+        "SELECT count(*)::int AS n FROM audit_logs WHERE tenant_id = $1 AND type = 'WALLET_TRANSFER' AND metadata->>'transactionId' = $2",
+        [tenant.id, accepted.body.id],
+      );
+      expect(events[0].n).toBe(1);
+      expect((await reconcile()).consistent).toBe(true);
     });
   });
 });

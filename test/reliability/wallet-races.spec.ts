@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { AuditService } from '../../src/modules/audit/audit.service';
 import { LedgerReconciler } from '../../src/modules/wallets/ledger-reconciler';
+import { queryAsOwner } from '../support/db';
 import { createTenant, TestTenant } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
 import { balanceOf, createWallet, credit, postIdempotent } from '../support/wallets';
@@ -67,5 +69,49 @@ describe('wallet races', () => {
 
     const report = await t.app.get(LedgerReconciler).reconcileTenant(tenant.id);
     expect(report.consistent).toBe(true);
+  });
+
+  it('keeps the audit chain whole while 300 transfers and 100 failed sign-ins append to it at once', async () => {
+    // Its own tenant: the chain holds exactly what this test wrote.
+    const own = await createTenant(t.http);
+    const token = own.admin.token;
+    // Ten pairs of wallets: transfers on different rows run at once, and meet only at the chain's head.
+    const wallets: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      wallets.push((await createWallet(t, token)).id);
+      await credit(t, token, wallets[i], 10_000);
+    }
+    await t.app.get(AuditService).flush();
+    const [before] = await queryAsOwner<{ count: string }>(t, 'SELECT count(*) FROM audit_logs WHERE tenant_id = $1', [own.id]);
+
+    // Transfers append in their own transactions; failed sign-ins go through the buffer, in batches.
+    const transfers = Array.from({ length: 300 }, (_, i) => {
+      const pair = (i % 10) * 2;
+      const [from, to] = i % 20 < 10 ? [wallets[pair], wallets[pair + 1]] : [wallets[pair + 1], wallets[pair]];
+      return postIdempotent(t, '/api/wallets/transfers', { fromWalletId: from, toWalletId: to, amount: 5 }, token, randomUUID());
+    });
+    const failedSignIns = Array.from({ length: 100 }, () =>
+      t.http.post('/api/auth/login', { tenant: own.slug, email: own.admin.email, password: 'wrong-password' }),
+    );
+    const answers = await Promise.all([...transfers, ...failedSignIns]);
+    expect(answers.slice(0, 300).filter((r) => r.status !== 201).map((r) => `${r.status} ${r.text}`)).toEqual([]);
+    expect(answers.slice(300).map((r) => r.status)).toEqual(Array(100).fill(401));
+    await t.app.get(AuditService).flush();
+
+    const events = await queryAsOwner<{ type: string; count: string }>(
+      t,
+      'SELECT type, count(*) FROM audit_logs WHERE tenant_id = $1 GROUP BY type',
+      [own.id],
+    );
+    const counts = Object.fromEntries(events.map((row) => [row.type, Number(row.count)]));
+    expect(counts.WALLET_TRANSFER).toBe(300);
+    expect(counts.AUTH_FAILED).toBe(100);
+    const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    expect(total).toBe(Number(before.count) + 400);
+    // Every event linked to the one before it, sequence numbers 1..n without a gap or a repeat.
+    const verified = await t.http.get('/api/audit-logs/verify', { token });
+    expect(verified.body).toEqual({ valid: true, checked: total, firstBrokenId: null });
+    const [head] = await queryAsOwner<{ last_seq: string }>(t, 'SELECT last_seq FROM audit_chain_heads WHERE chain_key = $1', [own.id]);
+    expect(Number(head.last_seq)).toBe(total);
   });
 });

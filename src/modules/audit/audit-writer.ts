@@ -23,44 +23,73 @@ const COLUMNS: Array<[column: string, type: string, value: (e: ChainedEvent & { 
   ['hash', 'text', (e) => e.hash],
 ];
 
-const INSERT_SQL = `INSERT INTO audit_logs (${COLUMNS.map(([c]) => c).join(', ')})
-  SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+/** Appends rows and moves the head past them: one statement. */
+const APPEND_SQL = `WITH appended AS (
+    INSERT INTO audit_logs (${COLUMNS.map(([c]) => c).join(', ')})
+    SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}))
+  UPDATE audit_chain_heads SET last_seq = $${COLUMNS.length + 1}, last_hash = $${COLUMNS.length + 2}
+   WHERE chain_key = $${COLUMNS.length + 3}`;
+
+interface ChainHead {
+  key: string;
+  lastSeq: number;
+  lastHash: string;
+}
 
 /**
- * Appends events of one chain (one tenant, or the tenant-less chain) inside
- * the caller's transaction: locks the chain head, skips events already
- * stored (a retried batch whose first commit was not acknowledged), links
- * each event to the previous hash and writes them in one multi-row insert.
+ * Appends events to one chain (one tenant, or the tenant-less chain) inside
+ * the caller's transaction: locks the chain head, links each event to the
+ * previous hash and writes them with the new head in one statement. The
+ * head is one row that every appending transaction of the chain locks, so
+ * each step here is a round trip for which all the others wait.
  */
 @Injectable()
 export class AuditWriter {
+  /** A batch of buffered events, skipping those already stored (a retried batch whose first commit was not acknowledged). */
   async append(tx: Tx, tenantId: string | null, events: PreparedEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    const key = chainKey(tenantId);
-    await tx.query(
-      `INSERT INTO audit_chain_heads (chain_key, tenant_id, last_seq, last_hash) VALUES ($1, $2, 0, $3) ON CONFLICT (chain_key) DO NOTHING`,
-      [key, tenantId, GENESIS_HASH],
-    );
-    const [head] = await tx.query<{ last_seq: string; last_hash: string }>(
-      'SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain_key = $1 FOR UPDATE',
-      [key],
-    );
+    const head = await this.lockHead(tx, tenantId);
+    // Read under the head's lock: an earlier attempt still committing holds it, so its rows are seen here.
     const stored = await tx.query<{ id: string }>('SELECT id FROM audit_logs WHERE id = ANY($1::uuid[])', [events.map((e) => e.id)]);
     const storedIds = new Set(stored.map((row) => row.id));
-    let seq = Number(head.last_seq);
-    let previous = head.last_hash;
-    const rows = events
-      .filter((event) => !storedIds.has(event.id))
-      .map((event) => {
-        const chained: ChainedEvent = { ...event, chainSeq: ++seq };
-        const hash = chainHash(previous, chained);
-        const row = { ...chained, prevHash: previous, hash };
-        previous = hash;
-        return row;
-      });
-    if (rows.length === 0) return 0;
-    await tx.query(INSERT_SQL, COLUMNS.map(([, , value]) => rows.map(value)));
-    await tx.query('UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3 WHERE chain_key = $1', [key, seq, previous]);
+    return this.write(tx, head, events.filter((event) => !storedIds.has(event.id)));
+  }
+
+  /** Events made in this very transaction, which cannot be stored yet: two round trips. */
+  async appendNew(tx: Tx, tenantId: string | null, events: PreparedEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    return this.write(tx, await this.lockHead(tx, tenantId), events);
+  }
+
+  /** Locks and reads the chain's head: one round trip once the chain exists. */
+  private async lockHead(tx: Tx, tenantId: string | null): Promise<ChainHead> {
+    const key = chainKey(tenantId);
+    const lock = () =>
+      tx.query<{ last_seq: string; last_hash: string }>('SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain_key = $1 FOR UPDATE', [key]);
+    let [head] = await lock();
+    if (!head) {
+      // The chain's first event (another transaction may be creating the head too: the insert then waits for it).
+      await tx.query(
+        'INSERT INTO audit_chain_heads (chain_key, tenant_id, last_seq, last_hash) VALUES ($1, $2, 0, $3) ON CONFLICT (chain_key) DO NOTHING',
+        [key, tenantId, GENESIS_HASH],
+      );
+      [head] = await lock();
+    }
+    return { key, lastSeq: Number(head.last_seq), lastHash: head.last_hash };
+  }
+
+  private async write(tx: Tx, head: ChainHead, events: PreparedEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    let seq = head.lastSeq;
+    let previous = head.lastHash;
+    const rows = events.map((event) => {
+      const chained: ChainedEvent = { ...event, chainSeq: ++seq };
+      const hash = chainHash(previous, chained);
+      const row = { ...chained, prevHash: previous, hash };
+      previous = hash;
+      return row;
+    });
+    await tx.query(APPEND_SQL, [...COLUMNS.map(([, , value]) => rows.map(value)), seq, previous, head.key]);
     return rows.length;
   }
 }

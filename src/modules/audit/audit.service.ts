@@ -60,9 +60,10 @@ export class AuditService implements AuditRecorder, OnModuleInit, BeforeApplicat
     this.buffer.add(this.prepare(input));
   }
 
-  async recordInTransaction(tx: Tx, input: AuditEventInput): Promise<void> {
+  recordInTransaction(tx: Tx, input: AuditEventInput): void {
     const event = this.prepare(input);
-    await this.writer.append(tx, event.tenantId, [event]);
+    // Appended last: the chain head is locked by every money transaction of the tenant, and held until COMMIT.
+    tx.beforeCommit(() => this.writer.appendNew(tx, event.tenantId, [event]));
     tx.afterCommit(() => this.logEvent(event));
   }
 

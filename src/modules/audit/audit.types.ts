@@ -37,11 +37,12 @@ export interface AuditEventInput {
  * How any module records audit events, implemented by the audit module.
  * `record` is buffered and batched (auth, rate limits, security);
  * `recordInTransaction` writes in the caller's transaction (money, orders),
- * so the event commits or rolls back with the change it describes.
+ * just before it commits, so the event commits or rolls back with the
+ * change it describes.
  */
 export interface AuditRecorder {
   record(event: AuditEventInput): void;
-  recordInTransaction(tx: Tx, event: AuditEventInput): Promise<void>;
+  recordInTransaction(tx: Tx, event: AuditEventInput): void;
 }
 
 export const AUDIT_RECORDER = Symbol('AUDIT_RECORDER');

@@ -110,7 +110,7 @@ export class CheckoutService {
       ],
     );
     await cartStore.empty(tx, tenantId, cart.id);
-    await this.audit.recordInTransaction(tx, {
+    this.audit.recordInTransaction(tx, {
       type: 'ORDER_CREATE',
       resourceType: 'order',
       resourceId: orderId,

@@ -60,7 +60,7 @@ export class OrdersService {
         `UPDATE orders SET status = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${ORDER_COLUMNS}`,
         [tenantId, id, status],
       );
-      await this.audit.recordInTransaction(tx, {
+      this.audit.recordInTransaction(tx, {
         type: 'ORDER_STATUS_CHANGE',
         resourceType: 'order',
         resourceId: id,
@@ -105,7 +105,7 @@ export class OrdersService {
       `UPDATE orders SET status = 'CANCELLED', updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${ORDER_COLUMNS}`,
       [tenantId, order.id],
     );
-    await this.audit.recordInTransaction(tx, {
+    this.audit.recordInTransaction(tx, {
       type: 'ORDER_CANCEL',
       resourceType: 'order',
       resourceId: order.id,

@@ -96,7 +96,7 @@ export class WalletsService {
         `INSERT INTO accounts (tenant_id, kind, user_id, currency, name) VALUES ($1, 'wallet', $2, $3, $4) RETURNING ${WALLET_COLUMNS}`,
         [tenantId, userId, input.currency, input.name ?? null],
       );
-      await this.audit.recordInTransaction(tx, {
+      this.audit.recordInTransaction(tx, {
         type: 'WALLET_CREATE',
         resourceType: 'wallet',
         resourceId: row.id,
@@ -195,7 +195,7 @@ export class WalletsService {
       reference: input.reference,
       createdBy: userId,
     });
-    await this.audit.recordInTransaction(tx, {
+    this.audit.recordInTransaction(tx, {
       type: 'WALLET_TRANSFER',
       resourceType: 'wallet',
       resourceId: from.id,
@@ -244,7 +244,7 @@ export class WalletsService {
       createdBy: userId,
     });
     const entry = walletEntry(posted, wallet.id);
-    await this.audit.recordInTransaction(tx, {
+    this.audit.recordInTransaction(tx, {
       type: type === 'credit' ? 'WALLET_CREDIT' : 'WALLET_DEBIT',
       resourceType: 'wallet',
       resourceId: wallet.id,
