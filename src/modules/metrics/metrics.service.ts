@@ -25,14 +25,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
-  readonly httpRequestDuration = new Histogram({
+  private readonly httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from request received to response sent, by method, route template and status',
     labelNames: ['method', 'route', 'status'] as const,
@@ -61,6 +54,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly dataSource: DataSource,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    this.registerRequestCounter();
     this.registerAuditMetrics();
     this.registerPoolMetrics();
   }
@@ -91,8 +85,29 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       route: request.routeOptions.url ?? UNMATCHED_ROUTE,
       status: String(reply.statusCode),
     };
-    this.httpRequests.inc(labels);
     this.httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+  }
+
+  /**
+   * `http_requests_total` is the histogram's `_count` under the name
+   * dashboards expect: read from it at scrape time rather than counted a
+   * second time on every answer (a second label hash per request, ~2 % of a
+   * liveness answer).
+   */
+  private registerRequestCounter(): void {
+    const duration = this.httpRequestDuration;
+    new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route template and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const sample of (await duration.get()).values) {
+          if (sample.metricName === 'http_request_duration_seconds_count') this.inc(sample.labels, sample.value);
+        }
+      },
+    });
   }
 
   /** Read from the audit buffer at scrape time: nothing to keep in step. */
