@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyBaseLogger, LogController } from 'fastify';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { registerConditionalGet } from './common/http/conditional-get';
 import { escapeUndecodablePath, MAX_PARAM_LENGTH } from './common/http/malformed-url';
 import { requestIdFor } from './common/http/request-id';
 import { registerRequestLifecycle } from './common/http/request-lifecycle';
@@ -43,6 +44,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   trackRoutes(fastify);
   registerSecurityHeaders(fastify);
   registerRequestLifecycle(fastify, config.TRUST_PROXY);
+  registerConditionalGet(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),

@@ -136,9 +136,23 @@ describe('cart', () => {
     await add(user, mug.id, 1);
     const first = await cart(user);
     expect(first.headers.etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
     const unchanged = await t.http.get('/api/svm/cart', { token: user.token, headers: { 'if-none-match': first.headers.etag } });
     expect(unchanged.status).toBe(304);
     expect(unchanged.text).toBe('');
+    expect(unchanged.headers).toMatchObject({ etag: first.headers.etag, 'cache-control': 'private, no-cache', 'x-content-type-options': 'nosniff' });
+    expect(unchanged.headers['content-type']).toBeUndefined();
+    // A weak comparison (RFC 9110 §13.1.2) and a list of candidates match too; another tag does not.
+    const listed = { 'if-none-match': `"other", W/${first.headers.etag}` };
+    expect((await t.http.get('/api/svm/cart', { token: user.token, headers: listed })).status).toBe(304);
+    expect((await t.http.get('/api/svm/cart', { token: user.token, headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+    const head = await t.http.request('HEAD', '/api/svm/cart', { token: user.token });
+    expect(head.status).toBe(200);
+    expect(head.headers.etag).toBe(first.headers.etag);
+    // Refusals are not conditional: no tag on a 401.
+    const refused = await t.http.get('/api/svm/cart', { headers: { 'if-none-match': first.headers.etag } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.etag).toBeUndefined();
     await add(user, mug.id, 1);
     const changed = await t.http.get('/api/svm/cart', { token: user.token, headers: { 'if-none-match': first.headers.etag } });
     expect(changed.status).toBe(200);

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, validationFailed } from '../errors/domain-error';
 
 /**
@@ -23,23 +23,13 @@ function reservedMembers(value: unknown, path: string, found: string[]): string[
   return found;
 }
 
-class StrictValidationPipe extends ValidationPipe {
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query') {
-      const reserved = reservedMembers(value, '', []);
-      if (reserved.length) throw validationFailed(reserved.map((field) => ({ field, message: 'should not exist' })));
-    }
-    return super.transform(value, metadata);
-  }
-}
-
 /**
  * The global pipe: whitelist and refuse unknown fields, transform into DTO
  * classes, no implicit type conversion (a string "10" is not an amount), and
  * every failure answered as `400 VALIDATION_FAILED` with per-field errors.
  */
-export function createValidationPipe(): ValidationPipe {
-  return new StrictValidationPipe({
+class StrictValidationPipe implements PipeTransform {
+  private readonly validation = new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -49,7 +39,20 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: true,
     exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    // The request context of `@Ctx()` is built by us, not sent by the client, and ValidationPipe
+    // leaves custom decorators alone: returned as it is, without the promise ValidationPipe makes.
+    if (metadata.type === 'custom') return value;
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const reserved = reservedMembers(value, '', []);
+      if (reserved.length) throw validationFailed(reserved.map((field) => ({ field, message: 'should not exist' })));
+    }
+    return this.validation.transform(value, metadata);
+  }
 }
+
+export const createValidationPipe = (): PipeTransform => new StrictValidationPipe();
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {

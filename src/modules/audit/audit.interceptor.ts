@@ -3,13 +3,23 @@ import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { Observable, tap } from 'rxjs';
 import { DomainError } from '../../common/errors/domain-error';
-import { AUDIT_METADATA, AuditRouteOptions } from './audit.decorator';
 import { AUDIT_RECORDER, AuditEventType, AuditRecorder } from './audit.types';
+
+export const AUDIT_METADATA = 'audit:event';
+
+export interface AuditRouteOptions {
+  /** Resource type recorded with the event, e.g. `wallet`. */
+  resource: string;
+}
 
 /** Validation failures change nothing and are not attempts worth an audit event. */
 const NOT_AUDITED = new Set(['VALIDATION_FAILED', 'IDEMPOTENCY_KEY_REQUIRED', 'IDEMPOTENCY_IN_PROGRESS']);
 
-/** Records failed attempts at audited routes (see {@link Audit}). */
+/**
+ * Records failed attempts at audited routes. `@Audit()` binds it to its
+ * routes only: a global interceptor would put every other route through
+ * Nest's rxjs pipeline for nothing.
+ */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
   constructor(

@@ -63,10 +63,17 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
   }
 
-  async isActive(tenantId: string, sessionId: string): Promise<boolean> {
+  /** The remembered answer while it can still be trusted, else `undefined` (ask {@link isActive}). */
+  knownState(sessionId: string): boolean | undefined {
     const cached = this.cache.get(sessionId);
     const trustMs = this.subscribed ? SUBSCRIBED_TRUST_MS : UNSUBSCRIBED_TRUST_MS;
     if (cached && (!cached.active || Date.now() - cached.checkedAt < trustMs)) return cached.active;
+    return undefined;
+  }
+
+  async isActive(tenantId: string, sessionId: string): Promise<boolean> {
+    const known = this.knownState(sessionId);
+    if (known !== undefined) return known;
     const rows = await this.uow.forTenant(tenantId, (tx) =>
       tx.query<{ active: boolean }>(
         'SELECT revoked_at IS NULL AND expires_at > now() AS active FROM sessions WHERE id = $1',

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../../common/decorators/api-problems.decorator';
 import { Ctx } from '../../common/decorators/ctx.decorator';
-import { ConditionalGet } from '../../common/interceptors/etag.interceptor';
+import { ConditionalGet } from '../../common/http/conditional-get';
 import { ParseIdPipe } from '../../common/pipes/parse-id.pipe';
 import { AuthenticatedContext } from '../../common/request-context/request-context';
 import { CartService } from './cart.service';

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { ApiAuthenticated } from '../../common/decorators/api-problems.decorator';
 import { Ctx } from '../../common/decorators/ctx.decorator';
 import { Roles } from '../../common/decorators/roles.decorator';
-import { ConditionalGet } from '../../common/interceptors/etag.interceptor';
+import { ConditionalGet } from '../../common/http/conditional-get';
 import { ParseIdPipe } from '../../common/pipes/parse-id.pipe';
 import { AuthenticatedContext } from '../../common/request-context/request-context';
 import { Audit } from '../audit/audit.decorator';

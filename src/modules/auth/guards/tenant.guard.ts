@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { DomainError } from '../../../common/errors/domain-error';
+import { Principal } from '../../../common/request-context/request-context';
 import { AUDIT_RECORDER, AuditRecorder } from '../../audit/audit.types';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 
@@ -16,12 +17,16 @@ export class TenantGuard implements CanActivate {
     @Inject(AUDIT_RECORDER) private readonly audit: AuditRecorder,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous without `X-Tenant-ID`, the common case (see AuthenticationGuard on why). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const principal = request.ctx.principal;
     const claimed = request.headers['x-tenant-id'];
     if (!principal || claimed === undefined) return true;
-    const value = Array.isArray(claimed) ? claimed.join(',') : claimed;
+    return this.confirm(request, principal, Array.isArray(claimed) ? claimed.join(',') : claimed);
+  }
+
+  private async confirm(request: FastifyRequest, principal: Principal, value: string): Promise<boolean> {
     const own = await this.tenants.resolve(principal.tenantId);
     const matches = !!own && (value.toLowerCase() === own.id || value === own.slug);
     if (matches) return true;
