@@ -1,4 +1,5 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { RequestContext, requestContextStorage } from '../request-context/request-context';
 import { sanitizeBody } from './body-sanitizer';
 import { clientIp } from './client-ip';
@@ -47,6 +48,8 @@ export function registerRequestLifecycle(app: FastifyInstance, trustedHops: numb
 function logAccess(request: FastifyRequest, reply: FastifyReply): void {
   const status = reply.statusCode;
   const level = status >= 500 ? 'error' : 'info';
+  // Below the logger's level, the line's fields are not even gathered (request.log is our pino logger).
+  if (!(request.log as Logger).isLevelEnabled(level)) return;
   request.log[level](
     {
       requestId: request.id,
