@@ -43,6 +43,7 @@ describe('HTTP contract: headers, errors, body handling', () => {
       ['a 401', () => t.http.get('/api/auth/me')],
       ['a 400', () => t.http.post('/api/auth/login', { nope: true })],
       ['a 415', () => t.http.request('POST', '/api/auth/login', { rawBody: 'x', contentType: 'text/plain' })],
+      ['a 413', () => t.http.post('/api/auth/login', { tenant: 'x', email: 'a@b.c', password: 'x'.repeat(BODY_LIMIT) })],
     ])('are on %s', async (_, send) => {
       const res = await send();
       expectSecurityHeaders(res);

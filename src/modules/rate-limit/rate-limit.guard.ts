@@ -25,13 +25,14 @@ export class RateLimitGuard implements CanActivate {
   /** Synchronous when the request was already counted, the common case (see AuthenticationGuard on why). */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (!this.limiter.enabled || context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
     if (request.rateLimitCounted) return true;
     const metadata = this.metadata.of(context.getClass(), context.getHandler() as (...args: never[]) => unknown);
     if (metadata?.skip) return true;
     const rule = this.rules.forRoute(request.method, request.routeOptions.url ?? request.url, metadata?.limit, metadata?.ttl);
     if (!rule) return true;
-    return this.count(request, context.switchToHttp().getResponse<FastifyReply>(), rule);
+    return this.count(request, http.getResponse<FastifyReply>(), rule);
   }
 
   private async count(request: FastifyRequest, reply: FastifyReply, rule: RateLimitRule): Promise<boolean> {
