@@ -98,7 +98,12 @@ describe('graceful shutdown of the built service', () => {
 
   describe('SIGTERM under load', () => {
     let service: Service;
-    afterAll(() => service?.cleanup());
+    let load: ReturnType<typeof runLoad> | undefined;
+    // The load stops first: left running after a failed expectation, its workers would keep jest alive.
+    afterAll(async () => {
+      await load?.stop();
+      await service?.cleanup();
+    });
 
     it('flips readiness at once, serves every request during the drain, finishes in-flight ones, flushes audit and exits 0', async () => {
       service = await startService(DRAIN_MS);
@@ -115,9 +120,10 @@ describe('graceful shutdown of the built service', () => {
       ).toBe(201);
       const token = (await service.http.post('/api/auth/login', { tenant: slug, email: 'admin@example.com', password })).body.accessToken;
       expect(typeof token).toBe('string');
-      expect((await service.http.get('/api/health/ready')).status).toBe(200);
+      const beforeSignal = await service.http.get('/api/health/ready');
+      expect([beforeSignal.status, beforeSignal.headers.connection]).toEqual([200, 'keep-alive']);
 
-      const load = runLoad(service.http.baseUrl, token);
+      load = runLoad(service.http.baseUrl, token);
       await sleep(2000);
       const signalledAt = Date.now();
       service.child.kill('SIGTERM');
@@ -127,7 +133,10 @@ describe('graceful shutdown of the built service', () => {
       while (ready.status !== 503 && Date.now() < signalledAt + DRAIN_MS) ready = await service.http.get('/api/health/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.details.lifecycle).toEqual({ status: 'down', message: 'shutting down' });
-      expect((await service.http.get('/api/health/live')).status).toBe(200);
+      // Every request arriving during the drain is answered with Connection: close, so that clients reconnect elsewhere.
+      const live = await service.http.get('/api/health/live');
+      expect([live.status, live.headers.connection]).toEqual([200, 'close']);
+      expect(ready.headers.connection).toBe('close');
 
       // Buffered audit events of the drain must be written before the database closes.
       const failed = await service.http.post('/api/auth/login', { tenant: slug, email: 'admin@example.com', password: 'wrong password' });

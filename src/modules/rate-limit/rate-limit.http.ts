@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, RouteOptions } from 'fastify';
 import { sendProblem } from '../../common/filters/problem-details.filter';
+import { routeHooks } from '../../common/http/route-hooks';
 import { RateLimitRule, RateLimitRules } from './rate-limit-rules';
 import { RateLimitService } from './rate-limit.service';
 import { RouteThrottleMetadata } from './route-throttle-metadata';
@@ -56,7 +57,7 @@ export class RateLimitHttpBinding {
   }
 
   private bindRoute(route: RouteOptions): void {
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    const existing = routeHooks(route.onRequest);
     if (existing.some((hook) => (hook as MarkedHook)[LIMITER_HOOK])) return;
     const rule = this.ruleOf(route);
     if (!rule) return;
