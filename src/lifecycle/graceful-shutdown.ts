@@ -12,10 +12,9 @@ const IN_FLIGHT_GRACE_MS = 5000;
  * at once while requests are still served for `drainMs` (so the load
  * balancer stops sending); every request arriving meanwhile is answered
  * with `Connection: close`, so kept-alive clients reconnect to the instances
- * that stay. Then
- * the HTTP server closes (requests in flight finish), and only then the
- * shutdown hooks run: audit flush (nothing can add events any more), Redis,
- * database. Exit code 0. A second signal exits at once with 1.
+ * that stay. Then the HTTP server closes (requests in flight finish), and
+ * only then the shutdown hooks run: audit flush (nothing can add events any
+ * more), Redis, database. Exit code 0. A second signal exits at once with 1.
  *
  * Call before `app.listen()`: it adds a Fastify hook.
  */
