@@ -222,5 +222,8 @@ describe('orders', () => {
     expect(cached.status).toBe(304);
     await setStatus(shop.admin, order.id, 'FULFILLED');
     expect((await t.http.get(`/api/svm/orders/${order.id}`, { token: buyer.token, headers: { 'if-none-match': first.headers.etag } })).status).toBe(200);
+    // Only the routes that opt in are conditional: the list is not.
+    const list = await t.http.get('/api/svm/orders', { token: buyer.token, headers: { 'if-none-match': first.headers.etag } });
+    expect([list.status, list.headers.etag]).toEqual([200, undefined]);
   });
 });
