@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { applyDecorators } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyInstance, onSendHookHandler } from 'fastify';
 import { routeHooks } from './route-hooks';
 
 declare module 'fastify' {
@@ -32,6 +32,23 @@ export const ConditionalGet = () =>
     ApiResponse({ status: 304, description: 'Not modified: the ETag still matches' }),
   );
 
+const answerConditionally: onSendHookHandler = (request, reply, payload, done) => {
+  if (reply.statusCode !== 200 || typeof payload !== 'string') {
+    done(null, payload);
+    return;
+  }
+  const etag = etagOf(payload);
+  reply.header('ETag', etag);
+  reply.header('Cache-Control', 'private, no-cache');
+  if (!matches(request.headers['if-none-match'], etag)) {
+    done(null, payload);
+    return;
+  }
+  reply.code(304);
+  reply.removeHeader('Content-Type');
+  done(null, null);
+};
+
 /**
  * Conditional reads: a `200` of a {@link ConditionalGet} route gets an `ETag`
  * of its JSON text, and becomes `304 Not Modified` with no body when
@@ -51,21 +68,4 @@ export function registerConditionalGet(app: FastifyInstance): void {
     // First: the HEAD twin's own onSend hook empties the payload, and the tag is of the body a GET would get.
     if (!existing.includes(answerConditionally)) route.onSend = [answerConditionally, ...existing];
   });
-}
-
-function answerConditionally(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
-  if (reply.statusCode !== 200 || typeof payload !== 'string') {
-    done(null, payload);
-    return;
-  }
-  const etag = etagOf(payload);
-  reply.header('ETag', etag);
-  reply.header('Cache-Control', 'private, no-cache');
-  if (!matches(request.headers['if-none-match'], etag)) {
-    done(null, payload);
-    return;
-  }
-  reply.code(304);
-  reply.removeHeader('Content-Type');
-  done(null, null);
 }

@@ -63,17 +63,19 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
   }
 
-  /** The remembered answer while it can still be trusted, else `undefined` (ask {@link isActive}). */
-  knownState(sessionId: string): boolean | undefined {
+  /**
+   * Whether the session is live: the remembered answer while it can still be
+   * trusted, synchronously (the common case, so the guard need not await),
+   * else a promise of the database's answer, which is then remembered.
+   */
+  isActive(tenantId: string, sessionId: string): boolean | Promise<boolean> {
     const cached = this.cache.get(sessionId);
     const trustMs = this.subscribed ? SUBSCRIBED_TRUST_MS : UNSUBSCRIBED_TRUST_MS;
     if (cached && (!cached.active || Date.now() - cached.checkedAt < trustMs)) return cached.active;
-    return undefined;
+    return this.load(tenantId, sessionId);
   }
 
-  async isActive(tenantId: string, sessionId: string): Promise<boolean> {
-    const known = this.knownState(sessionId);
-    if (known !== undefined) return known;
+  private async load(tenantId: string, sessionId: string): Promise<boolean> {
     const rows = await this.uow.forTenant(tenantId, (tx) =>
       tx.query<{ active: boolean }>(
         'SELECT revoked_at IS NULL AND expires_at > now() AS active FROM sessions WHERE id = $1',

@@ -56,9 +56,8 @@ export class AuthenticationGuard implements CanActivate {
     const token = bearerToken(request);
     if (!token) throw new DomainError('UNAUTHENTICATED', 'a bearer access token is required');
     const principal = this.tokens.verifyAccessToken(token);
-    const known = this.sessions.knownState(principal.sessionId);
-    if (known !== undefined) return admit(request, principal, known);
-    return this.sessions.isActive(principal.tenantId, principal.sessionId).then((active) => admit(request, principal, active));
+    const active = this.sessions.isActive(principal.tenantId, principal.sessionId);
+    return typeof active === 'boolean' ? admit(request, principal, active) : active.then((live) => admit(request, principal, live));
   }
 
   isPlatformToken(token: string | null): boolean {
