@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyBaseLogger, LogController } from 'fastify';
+import { FastifyBaseLogger, FastifyInstance, LogController } from 'fastify';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { answerClientError } from './common/http/client-error';
 import { registerConditionalGet } from './common/http/conditional-get';
 import { escapeUndecodablePath, MAX_PARAM_LENGTH } from './common/http/malformed-url';
 import { requestIdFor } from './common/http/request-id';
@@ -14,6 +15,20 @@ import { setupOpenApi } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
 import { documentLiveness, registerLivenessRoutes } from './modules/health/liveness.route';
 import { RateLimitHttpBinding } from './modules/rate-limit/rate-limit.http';
+
+/**
+ * An empty body is no body, whatever its Content-Type says (Fastify's parser
+ * refuses it): a client that always sends `Content-Type: application/json`
+ * can still call the routes that take none (logout, cancel), and a route
+ * that needs a body reports the missing fields, as without the header.
+ */
+function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+}
 
 /**
  * Builds the whole service on Fastify, ready to listen. `main.ts` and every
@@ -35,12 +50,14 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
     rewriteUrl: (request: { url?: string }) => escapeUndecodablePath(request.url ?? '/'),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   const fastify = adapter.getInstance();
   // Only JSON bodies are accepted: anything else is 415 before it reaches a handler.
   fastify.removeContentTypeParser('text/plain');
+  acceptEmptyJsonBodies(fastify);
   trackRoutes(fastify);
   registerSecurityHeaders(fastify);
   registerRequestLifecycle(fastify, config.TRUST_PROXY);

@@ -126,7 +126,7 @@ describe('tenants, users and authentication', () => {
       expect(violations.some((e) => e.severity === 'CRITICAL' && e.userId === member.id)).toBe(true);
     });
 
-    it.each(['garbage', `rt1.${randomUUID()}.${'a'.repeat(43)}`, 'rt1.not-a-uuid.x'])('refuses the refresh token %j', async (refreshToken) => {
+    it.each(['garbage', '', `rt1.${randomUUID()}.${'a'.repeat(43)}`, 'rt1.not-a-uuid.x', 'x'.repeat(500)])('refuses the refresh token %j', async (refreshToken) => {
       const res = await t.http.post('/api/auth/refresh', { refreshToken });
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHENTICATED');
@@ -142,6 +142,24 @@ describe('tenants, users and authentication', () => {
       expect((await t.http.post('/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
       const logouts = await auditEvents(acme.id, 'AUTH_LOGOUT');
       expect(logouts.some((e) => e.userId === member.id)).toBe(true);
+    });
+
+    it('refuses an access token offered as a refresh token with 401', async () => {
+      const session = await login(t.http, acme.slug, member.email, member.password);
+      const res = await t.http.post('/api/auth/refresh', { refreshToken: session.accessToken });
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('logout takes no body: an empty one with a JSON Content-Type is fine, one with fields is 400 and ends nothing', async () => {
+      const session = await login(t.http, acme.slug, member.email, member.password);
+      const withField = await t.http.post('/api/auth/logout', { everywhere: true }, { token: session.accessToken });
+      expect(withField.status).toBe(400);
+      expect(withField.body.errors).toEqual([{ field: 'everywhere', message: 'should not exist' }]);
+      expect((await t.http.get('/api/auth/me', { token: session.accessToken })).status).toBe(200);
+      const empty = await t.http.request('POST', '/api/auth/logout', { rawBody: '', contentType: 'application/json', token: session.accessToken });
+      expect(empty.status).toBe(204);
+      expect((await t.http.get('/api/auth/me', { token: session.accessToken })).status).toBe(401);
     });
 
     it('logout of one session leaves the user’s other sessions alone', async () => {

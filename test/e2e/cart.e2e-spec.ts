@@ -57,6 +57,19 @@ describe('cart', () => {
     expect((await cart(user)).body).toEqual(before);
   });
 
+  it('shows the currency its lines are priced in, also after a product’s currency changed', async () => {
+    const user = await createUser(t.http, shop);
+    const scarf = await createProduct(t.http, shop, { unitPrice: 300, currency: 'EUR', name: 'Scarf' });
+    await add(user, scarf.id, 1);
+    const repriced = await t.http.patch(`/api/svm/products/${scarf.id}`, { currency: 'USD' }, { token: shop.admin.token });
+    expect(repriced.status).toBe(200);
+    expect((await cart(user)).body).toMatchObject({ currency: 'USD', total: 300 });
+    const euro = await add(user, mug.id, 1);
+    expect(euro.status).toBe(422);
+    expect(euro.body.code).toBe('CURRENCY_MISMATCH');
+    expect((await add(user, dollarHat.id, 1)).body).toMatchObject({ currency: 'USD', total: 800 });
+  });
+
   it('enforces 1000 units a line and 100 lines a cart with 422 CART_LIMIT_EXCEEDED', async () => {
     const user = await createUser(t.http, shop);
     expect((await add(user, pen.id, 1000)).status).toBe(201);

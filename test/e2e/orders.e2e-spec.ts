@@ -166,6 +166,22 @@ describe('orders', () => {
     expect((await t.http.get('/api/ledger/summary', { token: shop.admin.token })).body.consistent).toBe(true);
   });
 
+  it('cancel takes no body: one with fields is 400 and cancels nothing; an empty JSON body is fine', async () => {
+    const user = await createUser(t.http, shop);
+    const own = await createFundedWallet(t, shop, user, 'EUR', 10_000);
+    await addToCart(t.http, user, mug.id, 1);
+    const order = (await checkout(t.http, user, own)).body;
+    const headers = { 'idempotency-key': idempotencyKey() };
+    const withField = await t.http.post(`/api/svm/orders/${order.id}/cancel`, { reason: 'changed my mind' }, { token: user.token, headers });
+    expect(withField.status).toBe(400);
+    expect(withField.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'reason', message: 'should not exist' }] });
+    expect((await t.http.get(`/api/svm/orders/${order.id}`, { token: user.token })).body.status).toBe('PAID');
+    // The validation failure was not recorded: the same key cancels.
+    const empty = await t.http.request('POST', `/api/svm/orders/${order.id}/cancel`, { rawBody: '', contentType: 'application/json', token: user.token, headers });
+    expect(empty.status).toBe(200);
+    expect(empty.body.status).toBe('CANCELLED');
+  });
+
   it('moves PAID → FULFILLED → DELIVERED for admins only, and refuses every other move', async () => {
     await addToCart(t.http, buyer, pen.id, 1);
     const order = (await checkout(t.http, buyer, wallet)).body;

@@ -409,6 +409,21 @@ describe('wallets', () => {
       expect(seen.map((e) => e.amount)).toEqual([5, 4, 3, 2, 1]);
       expect(seen.map((e) => e.balanceAfter)).toEqual([15, 10, 6, 3, 1]);
     });
+
+    it('refuses a cursor made for another list with 400', async () => {
+      const [first, second] = [(await createWallet(t, ada.token)).id, (await createWallet(t, ada.token)).id];
+      for (const wallet of [first, second]) for (let i = 1; i <= 2; i++) await credit(t, acme.admin.token, wallet, i);
+      const page = await t.http.get(`/api/wallets/${first}/transactions?limit=1`, { token: ada.token });
+      const cursor = encodeURIComponent(page.body.nextCursor);
+      const own = await t.http.get(`/api/wallets/${first.toUpperCase()}/transactions?limit=1&cursor=${cursor}`, { token: ada.token });
+      expect(own.status).toBe(200);
+      expect(own.body.data).toHaveLength(1);
+      for (const path of [`/api/wallets/${second}/transactions`, '/api/wallets', '/api/svm/orders']) {
+        const res = await t.http.get(`${path}?cursor=${cursor}`, { token: ada.token });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'cursor' })] });
+      }
+    });
   });
 
   describe('GET /api/ledger/summary', () => {

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 /** A response as the tests read it: status, lower-cased headers, raw text and parsed JSON. */
 export interface TestResponse<T = any> {
   status: number;
@@ -53,4 +55,34 @@ export class HttpClient {
   delete<T = any>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
   }
+}
+
+/**
+ * Sends `raw` bytes as they are over a new connection and reads the answer
+ * until the server closes it: for requests no HTTP client would send.
+ */
+export function rawRequest(baseUrl: string, raw: string): Promise<TestResponse> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(raw));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const answer = Buffer.concat(chunks).toString('utf8');
+      const [head, ...rest] = answer.split('\r\n\r\n');
+      const [statusLine, ...headerLines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      const text = rest.join('\r\n\r\n');
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, text, body });
+    });
+  });
 }

@@ -391,7 +391,8 @@ const DEFECTS: Defect[] = [
         d.body = { kind: 'raw', text: rng.pick(MALFORMED_JSON) };
         return `malformed JSON ${JSON.stringify(d.body.text.slice(0, 20))}`;
       }
-      if (choice === 1) {
+      if (choice === 1 && (ctx.bodySchema?.required?.length ?? 0) > 0) {
+        // An empty body is no body: refused only where the body has required fields.
         d.body = { kind: 'raw', text: '' };
         return 'an empty body declared as JSON';
       }

@@ -19,15 +19,6 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Fastify's own errors (body parsing, limits) that reach the filter, with a safe detail. */
-const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'the request body is over the size limit'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['VALIDATION_FAILED', 'the content length does not match the body'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: ['VALIDATION_FAILED', 'the JSON body is empty'],
-  FST_ERR_CTP_INVALID_JSON_BODY: ['VALIDATION_FAILED', 'the body is not valid JSON'],
-};
-
 interface Resolved {
   code: ErrorCode;
   /** Extra members, e.g. the Terminus report of a failed health check. */
@@ -36,6 +27,18 @@ interface Resolved {
   errors?: DomainError['errors'];
   headers?: Record<string, string>;
 }
+
+/** A body that cannot be read as JSON: a validation failure of the body as a whole. */
+const invalidBody = (detail: string, message: string): Resolved => ({ code: 'VALIDATION_FAILED', detail, errors: [{ field: 'body', message }] });
+
+/** Fastify's own errors (body parsing, limits) that reach the filter, with a safe detail. */
+const FASTIFY_ERRORS: Record<string, Resolved> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'the request body is over the size limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'the request body must be application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: invalidBody('the content length does not match the body', 'must be as long as Content-Length says'),
+  FST_ERR_CTP_INVALID_JSON_BODY: invalidBody('the body is not valid JSON', 'must be valid JSON'),
+};
+const NOT_JSON = FASTIFY_ERRORS.FST_ERR_CTP_INVALID_JSON_BODY;
 
 /**
  * Turns every error into an RFC 9457 problem document. Unknown errors are
@@ -71,13 +74,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isUniqueViolation(exception)) {
       return { code: 'CONFLICT', detail: 'a resource with these unique values already exists' };
     }
-    const fastifyCode = (exception as { code?: string })?.code;
-    if (fastifyCode && FASTIFY_ERRORS[fastifyCode]) {
-      const [code, detail] = FASTIFY_ERRORS[fastifyCode];
-      return { code, detail };
-    }
-    if (exception instanceof SyntaxError || (exception as { statusCode?: number })?.statusCode === 400) {
-      return { code: 'VALIDATION_FAILED', detail: 'the body is not valid JSON' };
+    // Nest hands Fastify's 4xx errors (body parsing, limits) over as an HttpException caused by them.
+    const original = exception instanceof HttpException && exception.cause ? exception.cause : exception;
+    const fastifyCode = (original as { code?: string })?.code;
+    if (fastifyCode && FASTIFY_ERRORS[fastifyCode]) return FASTIFY_ERRORS[fastifyCode];
+    if (original instanceof SyntaxError || (original as { statusCode?: number })?.statusCode === 400) {
+      return NOT_JSON;
     }
     if (exception instanceof HttpException) {
       const body = exception.getResponse();

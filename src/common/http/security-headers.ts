@@ -29,14 +29,9 @@ const headerSet = (list: ReadonlyArray<readonly [string, string]>): HeaderSet =>
  * tenth of a liveness answer again.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  const common = helmetHeaders().concat([
-    ['X-XSS-Protection', '1; mode=block'],
-    ['Permissions-Policy', PERMISSIONS_POLICY],
-  ]);
-  const apiHeaders = headerSet([...common, ['Content-Security-Policy', API_CSP]]);
-  const docsHeaders = headerSet([...common, ['Content-Security-Policy', DOCS_CSP]]);
+  const { api, docs } = SECURITY_HEADERS;
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isDocsPath(request.url) ? docsHeaders : apiHeaders);
+    reply.headers(isDocsPath(request.url) ? docs : api);
     done();
   });
 }
@@ -65,3 +60,14 @@ function helmetHeaders(): Array<[string, string]> {
   if (!finished) throw new Error('helmet did not finish synchronously: security headers unknown');
   return [...headers];
 }
+
+const COMMON_HEADERS = helmetHeaders().concat([
+  ['X-XSS-Protection', '1; mode=block'],
+  ['Permissions-Policy', PERMISSIONS_POLICY],
+]);
+
+/** The security headers of API answers and of the Swagger UI pages, lower-case names. */
+export const SECURITY_HEADERS: Readonly<{ api: HeaderSet; docs: HeaderSet }> = {
+  api: headerSet([...COMMON_HEADERS, ['Content-Security-Policy', API_CSP]]),
+  docs: headerSet([...COMMON_HEADERS, ['Content-Security-Policy', DOCS_CSP]]),
+};

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { CursorCodec } from './cursor';
+import { ListCursors } from './cursor';
 
 /** Query strings carry text: accept only plain digits as a number, so "1e3" or "5.0" stay invalid. */
 export const toIntIfDigits = ({ value }: { value: unknown }) =>
@@ -38,13 +38,13 @@ export interface KeysetRow {
  * Builds a page from rows fetched with `limit + 1`: the extra row only says
  * that another page exists.
  */
-export function toPage<R extends KeysetRow, T>(rows: R[], limit: number, codec: CursorCodec, map: (row: R) => T): Page<T> {
+export function toPage<R extends KeysetRow, T>(rows: R[], limit: number, cursors: ListCursors, map: (row: R) => T): Page<T> {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows[pageRows.length - 1];
   return {
     data: pageRows.map(map),
-    nextCursor: hasMore && last ? codec.encode({ createdAt: last.created_at, id: last.id }) : null,
+    nextCursor: hasMore && last ? cursors.encode({ createdAt: last.created_at, id: last.id }) : null,
   };
 }
 
@@ -52,9 +52,9 @@ export function toPage<R extends KeysetRow, T>(rows: R[], limit: number, codec: 
  * The WHERE fragment and parameters of a newest-first keyset page over
  * `(created_at, id)`, starting at parameter number `next`.
  */
-export function keysetCondition(codec: CursorCodec, cursor: string | undefined, next: number, alias = '') {
+export function keysetCondition(cursors: ListCursors, cursor: string | undefined, next: number, alias = '') {
   if (!cursor) return { sql: 'TRUE', params: [] as unknown[] };
-  const position = codec.decode(cursor);
+  const position = cursors.decode(cursor);
   const p = alias ? `${alias}.` : '';
   return {
     sql: `(${p}created_at, ${p}id) < ($${next}::timestamptz, $${next + 1}::uuid)`,

@@ -36,7 +36,8 @@ class StrictValidationPipe implements PipeTransform {
     transform: true,
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
-    stopAtFirstError: true,
+    // Every rule runs (stopAtFirstError would run a property's stacked decorators bottom-up and
+    // report the range of "abc" instead of its type); `messagesOf` picks what to report.
     exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
 
@@ -54,13 +55,26 @@ class StrictValidationPipe implements PipeTransform {
 
 export const createValidationPipe = (): PipeTransform => new StrictValidationPipe();
 
+/**
+ * Constraints that say a value has the wrong type. When one fails, it is the
+ * only message of its property: "abc" as a limit is "must be an integer
+ * number", not also out of range.
+ */
+const TYPE_CHECKS = new Set(['isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isIn']);
+
+function messagesOf(error: ValidationError): string[] {
+  const constraints = error.constraints ?? {};
+  // The whitelist's own message repeats the name ("property foo should not exist").
+  if (constraints.whitelistValidation) return ['should not exist'];
+  const typeCheck = Object.keys(constraints).find((name) => TYPE_CHECKS.has(name));
+  const messages = typeCheck ? [constraints[typeCheck]] : Object.values(constraints);
+  return messages.map((message) => (message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message));
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      field,
-      message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message,
-    }));
+    const own = messagesOf(error).map((message) => ({ field, message }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CursorCodec } from '../../common/pagination/cursor';
+import { CursorCodec, ListCursors } from '../../common/pagination/cursor';
 import { keysetCondition, Page, toPage } from '../../common/pagination/page';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AUDIT_ROW_COLUMNS, AuditRow, toChained, verifyChain } from './audit-chain-verifier';
@@ -21,20 +21,20 @@ export class AuditQueryService {
 
   /** The caller's tenant only: the WHERE clause and row-level security both say so. */
   listForTenant(tenantId: string, query: AuditQueryDto): Promise<Page<AuditLogDto>> {
-    return this.uow.readForTenant(tenantId, (tx) => this.list(tx, query, { tenantId }));
+    return this.uow.readForTenant(tenantId, (tx) => this.list(tx, query, { tenantId }, this.cursors.forList('audit-logs')));
   }
 
   /** The platform view: every tenant, or one, or (`none`) the tenant-less events. */
   listForPlatform(query: AuditQueryDto & { tenantId?: string }): Promise<Page<AuditLogDto>> {
     const scope = query.tenantId === undefined ? {} : { tenantId: query.tenantId === 'none' ? null : query.tenantId.toLowerCase() };
-    return this.uow.withoutTenant((tx) => this.list(tx, query, scope), { platform: true });
+    return this.uow.withoutTenant((tx) => this.list(tx, query, scope, this.cursors.forList('platform-audit-logs')), { platform: true });
   }
 
   verifyTenant(tenantId: string): Promise<AuditVerifyDto> {
     return this.uow.forTenant(tenantId, (tx) => verifyChain(tx, tenantId));
   }
 
-  private async list(tx: Tx, query: AuditQueryDto, scope: { tenantId?: string | null }): Promise<Page<AuditLogDto>> {
+  private async list(tx: Tx, query: AuditQueryDto, scope: { tenantId?: string | null }, cursors: ListCursors): Promise<Page<AuditLogDto>> {
     const limit = query.limit ?? 20;
     const conditions: string[] = [];
     const params: unknown[] = [limit + 1];
@@ -48,13 +48,13 @@ export class AuditQueryService {
     if (query.severity) add((p) => `severity = ${p}`, query.severity);
     if (query.from) add((p) => `created_at >= ${p}::timestamptz`, query.from);
     if (query.to) add((p) => `created_at < ${p}::timestamptz`, query.to);
-    const after = keysetCondition(this.cursors, query.cursor, params.length + 1);
+    const after = keysetCondition(cursors, query.cursor, params.length + 1);
     params.push(...after.params);
     conditions.push(after.sql);
     const rows = await tx.query<AuditRow>(
       `SELECT ${AUDIT_ROW_COLUMNS} FROM audit_logs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $1`,
       params,
     );
-    return toPage(rows, limit, this.cursors, toDto);
+    return toPage(rows, limit, cursors, toDto);
   }
 }

@@ -3,6 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import { ApiAuthenticated, ApiProblems } from '../../common/decorators/api-problems.decorator';
 import { Ctx } from '../../common/decorators/ctx.decorator';
 import { Public } from '../../common/decorators/public.decorator';
+import { ApiNoBody, NoBody } from '../../common/pipes/no-body.pipe';
 import { AuthenticatedContext, RequestContext } from '../../common/request-context/request-context';
 import { AuthService } from './auth.service';
 import { LoginDto, MeDto, RefreshDto, TokenPairDto } from './dto/auth.dto';
@@ -36,8 +37,9 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke the current session: its access and refresh tokens stop working' })
   @ApiNoContentResponse()
+  @ApiNoBody()
   @ApiAuthenticated()
-  logout(@Ctx() ctx: AuthenticatedContext): Promise<void> {
+  logout(@Ctx() ctx: AuthenticatedContext, @NoBody() _body: undefined): Promise<void> {
     return this.auth.logout(ctx);
   }
 

@@ -21,7 +21,8 @@ function toView({ cart, lines }: CartWithLines): CartDto {
   const { total, itemCount } = cartTotals(lines);
   return {
     id: cart.id,
-    currency: lines.length ? cart.currency : null,
+    // The lines' own currency, as every check of the cart reads it (a product's currency may change after it was added).
+    currency: lines.length ? lines[0].currency : null,
     items: lines.map((line) => ({
       productId: line.product_id,
       sku: line.sku,

@@ -63,13 +63,14 @@ export class CatalogService {
 
   async list(ctx: AuthenticatedContext, query: PageQueryDto): Promise<Page<ProductDto>> {
     const limit = query.limit ?? 20;
-    const after = keysetCondition(this.cursors, query.cursor, 3);
+    const cursors = this.cursors.forList('products');
+    const after = keysetCondition(cursors, query.cursor, 3);
     const rows = await this.uow.readOnce<ProductRow>(
       ctx.principal.tenantId,
       `SELECT ${COLUMNS} FROM products WHERE tenant_id = $1 AND ${after.sql} ORDER BY created_at DESC, id DESC LIMIT $2`,
       [ctx.principal.tenantId, limit + 1, ...after.params],
     );
-    return toPage(rows, limit, this.cursors, toProduct);
+    return toPage(rows, limit, cursors, toProduct);
   }
 
   async get(ctx: AuthenticatedContext, id: string): Promise<ProductDto> {

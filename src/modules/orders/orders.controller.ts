@@ -4,6 +4,7 @@ import { ApiAuthenticated } from '../../common/decorators/api-problems.decorator
 import { Ctx } from '../../common/decorators/ctx.decorator';
 import { Roles } from '../../common/decorators/roles.decorator';
 import { ConditionalGet } from '../../common/http/conditional-get';
+import { ApiNoBody, NoBody } from '../../common/pipes/no-body.pipe';
 import { ParseIdPipe } from '../../common/pipes/parse-id.pipe';
 import { AuthenticatedContext } from '../../common/request-context/request-context';
 import { Audit } from '../audit/audit.decorator';
@@ -54,8 +55,9 @@ export class OrdersController {
   @Audit('ORDER_CANCEL', { resource: 'order' })
   @ApiOperation({ summary: 'Cancel a PAID order: refund its wallet and restore the stock (buyer or admin)' })
   @ApiOkResponse({ type: OrderDto })
+  @ApiNoBody()
   @ApiAuthenticated('NOT_FOUND', 'INVALID_TRANSITION', 'AMOUNT_TOO_LARGE', ...IDEMPOTENCY_PROBLEMS)
-  cancel(@Ctx() ctx: AuthenticatedContext, @Param('id', ParseIdPipe) id: string) {
+  cancel(@Ctx() ctx: AuthenticatedContext, @Param('id', ParseIdPipe) id: string, @NoBody() _body: undefined) {
     return this.orders.cancel(ctx, id);
   }
 

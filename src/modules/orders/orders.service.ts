@@ -32,7 +32,8 @@ export class OrdersService {
     const params: unknown[] = [tenantId, limit + 1];
     if (role !== 'admin') conditions.push(`user_id = $${params.push(userId)}`);
     if (query.status) conditions.push(`status = $${params.push(query.status)}`);
-    const after = keysetCondition(this.cursors, query.cursor, params.length + 1);
+    const cursors = this.cursors.forList('orders');
+    const after = keysetCondition(cursors, query.cursor, params.length + 1);
     params.push(...after.params);
     conditions.push(after.sql);
     const rows = await this.uow.readOnce<OrderRowWithItems>(
@@ -40,7 +41,7 @@ export class OrdersService {
       `SELECT ${ORDER_WITH_ITEMS_COLUMNS} FROM orders WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,
     );
-    return toPage(rows, limit, this.cursors, fromRowWithItems);
+    return toPage(rows, limit, cursors, fromRowWithItems);
   }
 
   get(ctx: AuthenticatedContext, id: string): Promise<OrderDto> {

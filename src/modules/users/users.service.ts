@@ -48,12 +48,13 @@ export class UsersService {
 
   async list(ctx: AuthenticatedContext, query: PageQueryDto): Promise<Page<UserResponseDto>> {
     const limit = query.limit ?? 20;
-    const after = keysetCondition(this.cursors, query.cursor, 3);
+    const cursors = this.cursors.forList('users');
+    const after = keysetCondition(cursors, query.cursor, 3);
     const rows = await this.uow.readOnce<UserRow>(
       ctx.principal.tenantId,
       `SELECT id, email, role, created_at FROM users WHERE tenant_id = $1 AND ${after.sql} ORDER BY created_at DESC, id DESC LIMIT $2`,
       [ctx.principal.tenantId, limit + 1, ...after.params],
     );
-    return toPage(rows, limit, this.cursors, toUser);
+    return toPage(rows, limit, cursors, toUser);
   }
 }

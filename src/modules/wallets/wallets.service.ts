@@ -113,19 +113,20 @@ export class WalletsService {
     }
     const owner = role === 'admin' ? (query.userId?.toLowerCase() ?? null) : userId;
     const limit = query.limit ?? 20;
-    const after = keysetCondition(this.cursors, query.cursor, 4);
+    const cursors = this.cursors.forList('wallets');
+    const after = keysetCondition(cursors, query.cursor, 4);
     const page = `SELECT ${WALLET_COLUMNS} FROM accounts
        WHERE tenant_id = $1 AND kind = 'wallet' AND ($3::uuid IS NULL OR user_id = $3::uuid) AND ${after.sql}
        ORDER BY created_at DESC, id DESC LIMIT $2`;
     const params = [tenantId, limit + 1, owner, ...after.params];
     if (query.userId === undefined || role !== 'admin') {
-      return toPage(await this.uow.readOnce<WalletRow>(tenantId, page, params), limit, this.cursors, toWallet);
+      return toPage(await this.uow.readOnce<WalletRow>(tenantId, page, params), limit, cursors, toWallet);
     }
     return this.uow.readForTenant(tenantId, async (tx) => {
       // A filter naming nobody of this tenant is an unknown id: 404, as everywhere else.
       const [known] = await tx.query('SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, owner]);
       if (!known) throw new DomainError('NOT_FOUND', `user ${query.userId} not found`);
-      return toPage(await tx.query<WalletRow>(page, params), limit, this.cursors, toWallet);
+      return toPage(await tx.query<WalletRow>(page, params), limit, cursors, toWallet);
     });
   }
 
@@ -138,7 +139,8 @@ export class WalletsService {
     const { tenantId } = ctx.principal;
     const limit = query.limit ?? 20;
     // The cursor names the last transaction seen; the page resumes below its entry.
-    const after = query.cursor ? this.cursors.decode(query.cursor).id : null;
+    const cursors = this.cursors.forList(`wallet-transactions:${walletId.toLowerCase()}`);
+    const after = query.cursor ? cursors.decode(query.cursor).id : null;
     return this.uow.forTenant(tenantId, async (tx) => {
       await this.visibleWallet(tx, ctx, walletId);
       const rows = await tx.query<EntryRow>(
@@ -157,7 +159,7 @@ export class WalletsService {
           ORDER BY e.seq DESC LIMIT $3`,
         [tenantId, walletId, limit + 1, after],
       );
-      return toPage(rows, limit, this.cursors, toTransaction);
+      return toPage(rows, limit, cursors, toTransaction);
     });
   }
 

@@ -23,10 +23,9 @@ export class LoginDto {
 }
 
 export class RefreshDto {
-  @ApiProperty()
+  /** Any string: one that is not a live refresh token is a credential problem (401), not a validation one. */
+  @ApiProperty({ description: 'The refreshToken of the last pair' })
   @IsString()
-  @MinLength(1)
-  @MaxLength(200)
   refreshToken!: string;
 }
 
