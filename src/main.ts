@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   installGracefulShutdown(app, config.SHUTDOWN_DRAIN_MS);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  await app.listen({ port: config.PORT, host: config.HOST }).catch((error: Error) => {
+    throw new Error(`cannot listen on HOST=${config.HOST} PORT=${config.PORT}: ${error.message}`);
+  });
   app.get(LifecycleState).started = true;
 }
 

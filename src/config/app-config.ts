@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Parses "true"/"false" strictly: a typo must stop the process, not read as false. */
@@ -20,11 +21,15 @@ const url = (protocols: string[]) =>
     }, `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
 const postgresUrl = url(['postgres:', 'postgresql:']);
 
+/** An IP address, or a host name of RFC 1123 labels whose last one is not all digits (not a mistyped IP). */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*(?!\d+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const isHost = (value: string) => isIP(value) !== 0 || HOST_NAME.test(value);
+
 /** Every operator setting of API.md, validated once at start. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().refine(isHost, 'must be an IP address or a host name').default('0.0.0.0'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_MIGRATION_URL: postgresUrl.optional(),
   DATABASE_REPLICA_URLS: z
@@ -44,8 +49,9 @@ export const envSchema = z.object({
   PLATFORM_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRUST_PROXY: z
     .string()
-    .regex(/^(false|\d+)$/, 'must be false or a number of proxy hops')
+    .regex(/^(false|\d{1,3})$/, 'must be false or a number of proxy hops')
     .transform((v) => (v === 'false' ? 0 : Number(v)))
+    .refine((hops) => hops <= 100, 'must be at most 100 proxy hops')
     .default(0),
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_AUTH: int(1).default(10),
@@ -80,6 +86,12 @@ export interface AppConfig extends Omit<Env, 'SEED_DEMO'> {
 }
 
 export class ConfigError extends Error {}
+
+/** PGLITE_DATA_DIR names a path that cannot be the database folder (a file, or somewhere not writable). */
+export const unusableDataDir = (dataDir: string, error: unknown) =>
+  new ConfigError(
+    `Invalid setting PGLITE_DATA_DIR: cannot use ${dataDir} as the database folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+  );
 
 /**
  * Validates the environment; throws a ConfigError whose message names the

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { AppConfig } from './app-config';
+import { AppConfig, unusableDataDir } from './app-config';
 
 /**
  * JWT_SECRET may be omitted outside production. With an embedded database on
@@ -14,8 +14,12 @@ export function ensureJwtSecret(config: AppConfig): AppConfig {
   if (config.embeddedDatabase && !config.PGLITE_DATA_DIR.startsWith('memory://')) {
     const file = join(dirname(config.PGLITE_DATA_DIR), 'jwt-secret');
     if (!existsSync(file)) {
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+      } catch (error) {
+        throw unusableDataDir(config.PGLITE_DATA_DIR, error);
+      }
     }
     return { ...config, JWT_SECRET: readFileSync(file, 'utf8').trim() };
   }

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { unusableDataDir } from '../config/app-config';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -23,7 +24,13 @@ const common = {
 
 /** Opens the embedded PostgreSQL (PGlite): a folder, or `memory://`. */
 export async function openPglite(dataDir: string): Promise<PGlite> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  if (!dataDir.startsWith('memory://')) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw unusableDataDir(dataDir, error);
+    }
+  }
   return PGlite.create(dataDir);
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '../config/app-config';
@@ -35,6 +35,8 @@ export class EmbeddedMaintenance implements OnApplicationBootstrap, OnModuleDest
   private readonly logger = new Logger(EmbeddedMaintenance.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<string[]>;
+  /** The tables analyzed at start (see {@link restoreStatistics}); empty on PostgreSQL. */
+  statisticsRestored: Promise<string[]> = Promise.resolve([]);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -47,6 +49,10 @@ export class EmbeddedMaintenance implements OnApplicationBootstrap, OnModuleDest
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
+    this.statisticsRestored = this.restoreStatistics().catch((error: Error) => {
+      this.logger.warn(`embedded database statistics not restored: ${error.message}`);
+      return [];
+    });
     this.timer = setInterval(() => {
       this.runOnce().catch((error: Error) => this.logger.warn(`embedded database maintenance failed: ${error.message}`));
     }, CHECK_INTERVAL_MS);
@@ -63,12 +69,25 @@ export class EmbeddedMaintenance implements OnApplicationBootstrap, OnModuleDest
     return this.running;
   }
 
-  private async maintain(): Promise<string[]> {
-    const pool: Pool = (this.dataSource.driver as PostgresDriver).master;
-    const client = await pool.connect();
-    let restored = false;
-    try {
-      await client.query('RESET ROLE');
+  /**
+   * PGlite keeps no activity statistics across restarts: after one, every
+   * table reads as empty (`n_live_tup` 0) to the checks below and to the row
+   * counts of the detailed metrics. An ANALYZE of every table that holds data
+   * counts its rows again; inserts and deletes keep the count from there.
+   */
+  private restoreStatistics(): Promise<string[]> {
+    return this.asOwner(async (client) => {
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r' AND pg_relation_size(c.oid) > 0 ORDER BY c.relname`,
+      );
+      for (const table of rows) await client.query(`ANALYZE "${table.name}"`);
+      return rows.map((table) => table.name);
+    });
+  }
+
+  private maintain(): Promise<string[]> {
+    return this.asOwner(async (client) => {
       // The session's own recent changes reach pg_stat_user_tables at most once a second, when it
       // is idle: have them flushed first, so that the counts below include them.
       await client.query('SELECT pg_stat_force_next_flush()');
@@ -85,6 +104,17 @@ export class EmbeddedMaintenance implements OnApplicationBootstrap, OnModuleDest
         done.push(table.name);
       }
       return done;
+    });
+  }
+
+  /** Runs `work` on the one connection as the owner, and hands it back as the restricted role. */
+  private async asOwner<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const pool: Pool = (this.dataSource.driver as PostgresDriver).master;
+    const client = await pool.connect();
+    let restored = false;
+    try {
+      await client.query('RESET ROLE');
+      return await work(client);
     } finally {
       try {
         await client.query(`SET ROLE ${APP_ROLE}`);

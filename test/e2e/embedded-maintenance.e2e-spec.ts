@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EmbeddedMaintenance } from '../../src/database/embedded-maintenance';
 import { createFundedWallet } from '../support/commerce';
 import { queryAsOwner } from '../support/db';
 import { createTenant, createUser } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { PLATFORM_TOKEN, startTestApp, TestApp } from '../support/test-app';
 import { postIdempotent } from '../support/wallets';
 
 /**
@@ -62,6 +65,28 @@ describe('maintenance of the planner statistics and dead rows', () => {
       expect((await t.http.get(`/api/wallets/${wallet}`, { token: member.token })).body.balance).toBe(120);
       // Nothing changed since: nothing to do.
       expect(await maintenance.runOnce()).toEqual([]);
+    });
+  }
+
+  if (!process.env.DATABASE_URL) {
+    it('counts the rows again after a restart, which PGlite’s statistics do not survive', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'saas-core-restart-'));
+      try {
+        const first = await startTestApp({ PGLITE_DATA_DIR: dir });
+        for (let i = 0; i < 3; i++) await createTenant(first.http);
+        await first.close();
+
+        const second = await startTestApp({ PGLITE_DATA_DIR: dir });
+        try {
+          expect(await second.app.get(EmbeddedMaintenance).statisticsRestored).toEqual(expect.arrayContaining(['tenants', 'users']));
+          const metrics = await second.http.get('/api/metrics?detailed=true', { token: PLATFORM_TOKEN });
+          expect(metrics.body.database.records).toMatchObject({ tenants: 3, users: 3 });
+        } finally {
+          await second.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { RateLimitService } from '../../src/modules/rate-limit/rate-limit.service';
 import { TestResponse } from '../support/http';
@@ -29,7 +30,8 @@ function expectRefusal(res: TestResponse, limit: number): void {
   expect(res.body).toMatchObject({ type: '/errors/rate-limited', status: 429, code: 'RATE_LIMITED', title: 'Too many requests' });
   expect(typeof res.body.requestId).toBe('string');
   expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(2 * WINDOW_SECONDS);
+  // The whole limit is back when the window resets: that is when to retry.
+  expect(res.headers['retry-after']).toBe(res.headers['x-ratelimit-reset']);
   expectRateLimitHeaders(res, limit);
   expect(res.headers['x-ratelimit-remaining']).toBe('0');
 }
@@ -158,6 +160,27 @@ describe('rate limits (per path family, per client)', () => {
     expect(events[0].userId).toEqual(expect.any(String));
   });
 
+  it('records the event without a tenant when the access token’s session has ended', async () => {
+    const setup = newClient();
+    const slug = `rl-${randomBytes(4).toString('hex')}`;
+    const credentials = { tenant: slug, email: `admin@${slug}.example`, password: 'Correct-horse-9-battery' };
+    const tenant = await t.http.post(
+      '/api/admin/tenants',
+      { slug, name: 'Logged out', adminEmail: credentials.email, adminPassword: credentials.password },
+      { ...from(setup), token: PLATFORM_TOKEN },
+    );
+    const login = await t.http.post('/api/auth/login', credentials, from(setup));
+    expect((await t.http.post('/api/auth/logout', undefined, { ...from(newClient()), token: login.body.accessToken })).status).toBe(204);
+
+    const client = newClient();
+    const responses = await Promise.all(Array.from({ length: 9 }, () => t.http.get('/api/users', { ...from(client), token: login.body.accessToken })));
+    expect(passed(responses)).toBe(6);
+    await flushAudit(t);
+    expect(await rateLimitEvents(t, tenant.body.id, client)).toEqual([]);
+    const [event] = await rateLimitEvents(t, 'none', client);
+    expect(event).toMatchObject({ tenantId: null, userId: null, resourceId: '/api/*' });
+  });
+
   it('reports its rejections and storage for the metrics', () => {
     const stats = t.app.get(RateLimitService).stats();
     expect(stats.rejections).toBeGreaterThan(0);
@@ -166,6 +189,29 @@ describe('rate limits (per path family, per client)', () => {
     if (stats.storage === 'memory') expect(stats.keys).toBeGreaterThan(0);
     else expect(stats.keys).toBe(0);
     expect(stats.degraded).toBe(false);
+  });
+});
+
+describe('rate limit windows', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_AUTH: '2', RATE_LIMIT_WINDOW_SECONDS: '2' });
+  });
+  afterAll(() => t.close());
+
+  it('give the whole limit back once X-RateLimit-Reset seconds have passed', async () => {
+    const spent = [];
+    for (let i = 0; i < 3; i++) spent.push(await t.http.get('/api/auth/me'));
+    expect(statuses(spent)).toEqual([401, 401, 429]);
+    const reset = Number(spent[2].headers['x-ratelimit-reset']);
+    expect(reset).toBeGreaterThanOrEqual(1);
+    expect(reset).toBeLessThanOrEqual(2);
+    expect(spent[2].headers['retry-after']).toBe(String(reset));
+    await sleep(reset * 1000);
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push(await t.http.get('/api/auth/me'));
+    expect(statuses(after)).toEqual([401, 401, 429]);
+    expect(after.map((r) => r.headers['x-ratelimit-remaining'])).toEqual(['1', '0', '0']);
   });
 });
 

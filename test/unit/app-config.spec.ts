@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPglite } from '../../src/database/data-source.factory';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 
 describe('loadConfig', () => {
@@ -39,6 +43,9 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://x'],
     ['JWT_SECRET', 'short'],
     ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '99999999999999999999'],
+    ['HOST', 'not a host'],
+    ['HOST', '999.1.1.1'],
     ['RATE_LIMIT_ENABLED', 'maybe'],
     ['RATE_LIMIT_AUTH', '0'],
     ['RATE_LIMIT_WALLETS', '1.5'],
@@ -53,6 +60,21 @@ describe('loadConfig', () => {
 
   it('requires JWT_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+  });
+
+  it.each(['127.0.0.1', '::', 'localhost', 'api.internal', 'saas-core-0.saas-core'])('accepts HOST=%s', (host) => {
+    expect(loadConfig({ HOST: host }).HOST).toBe(host);
+  });
+
+  it('names PGLITE_DATA_DIR when the folder cannot be made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'saas-core-config-'));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    try {
+      await expect(openPglite(join(file, 'pglite'))).rejects.toThrow(/^Invalid setting PGLITE_DATA_DIR: cannot use .* \(ENOTDIR\)$/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('reads TRUST_PROXY as a hop count', () => {

@@ -4,16 +4,15 @@ import type Redis from 'ioredis';
 import { FailoverThrottlerStorage } from './failover-throttler.storage';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
-import { SlidingWindowRecord } from './sliding-window';
+import { RateLimitRecord } from './fixed-window';
 
 const W = 60_000;
-const record = (totalHits: number): SlidingWindowRecord => ({
+const record = (totalHits: number): RateLimitRecord => ({
   totalHits,
   timeToExpire: 60,
   isBlocked: false,
   timeToBlockExpire: 0,
   resetMs: W,
-  retryMs: 0,
   firstRefusalInWindow: false,
 });
 
@@ -30,7 +29,7 @@ describe('FailoverThrottlerStorage', () => {
   beforeAll(() => Logger.overrideLogger(false));
   let now: number;
   let client: FakeClient;
-  let redisHit: jest.Mock<Promise<SlidingWindowRecord>, [string, number, number]>;
+  let redisHit: jest.Mock<Promise<RateLimitRecord>, [string, number, number]>;
   let memory: MemoryThrottlerStorage;
   let storage: FailoverThrottlerStorage;
 

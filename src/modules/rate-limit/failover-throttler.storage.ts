@@ -3,7 +3,7 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
-import { SlidingWindowRecord } from './sliding-window';
+import { RateLimitRecord } from './fixed-window';
 
 /** After a failed or timed-out call on a connection that still looks up, Redis is left alone this long. */
 const PAUSE_AFTER_FAILURE_MS = 1_000;
@@ -47,7 +47,7 @@ export class FailoverThrottlerStorage implements ThrottlerStorage {
     return !this.degraded && this.client.status === 'ready';
   }
 
-  async increment(key: string, ttl: number, limit: number): Promise<SlidingWindowRecord> {
+  async increment(key: string, ttl: number, limit: number): Promise<RateLimitRecord> {
     if (this.mayUseRedis()) {
       try {
         const record = await this.redis.increment(key, ttl, limit);

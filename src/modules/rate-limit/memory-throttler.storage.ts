@@ -1,7 +1,7 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
-import { applyHit, newCounters, SlidingWindowRecord, WindowCounters } from './sliding-window';
+import { applyHit, newWindowState, RateLimitRecord, WindowState } from './fixed-window';
 
-interface Entry extends WindowCounters {
+interface Entry extends WindowState {
   windowMs: number;
 }
 
@@ -17,10 +17,10 @@ export interface MemoryStorageOptions {
 const DEFAULT_MAX_KEYS = 1_000_000;
 
 /**
- * The in-process sliding-window store: one map entry of four integers per
+ * The in-process fixed-window store: one map entry of a few numbers per
  * client and rule, updated in place, so a hit costs one map lookup whatever
- * the number of hits before it. Keys whose two windows are over are swept on
- * a timer. Serves alone without REDIS_URL, and as the fallback while Redis is
+ * the number of hits before it. Keys whose window is over are swept on a
+ * timer. Serves alone without REDIS_URL, and as the fallback while Redis is
  * unreachable (then limits hold per instance).
  */
 export class MemoryThrottlerStorage implements ThrottlerStorage {
@@ -35,20 +35,20 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
     this.maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
   }
 
-  /** `ttl` is the window in milliseconds (as @nestjs/throttler passes it); `blockDuration` is not used: a refusal lasts until the window has slid enough. */
-  increment(key: string, ttl: number, limit: number): Promise<SlidingWindowRecord> {
+  /** `ttl` is the window in milliseconds (as @nestjs/throttler passes it); `blockDuration` is not used: a refusal lasts until the window ends. */
+  increment(key: string, ttl: number, limit: number): Promise<RateLimitRecord> {
     return Promise.resolve(this.hit(key, ttl, limit));
   }
 
-  hit(key: string, windowMs: number, limit: number): SlidingWindowRecord {
+  hit(key: string, windowMs: number, limit: number): RateLimitRecord {
     let entry = this.entries.get(key);
     if (!entry) {
       if (this.entries.size >= this.maxKeys) this.makeRoom();
-      entry = { ...newCounters(), windowMs };
+      entry = { ...newWindowState(), windowMs };
       this.entries.set(key, entry);
     } else if (entry.windowMs !== windowMs) {
       // The rule's window changed (new settings): its counters mean nothing now.
-      Object.assign(entry, newCounters(), { windowMs });
+      Object.assign(entry, newWindowState(), { windowMs });
     }
     return applyHit(entry, this.clock(), windowMs, limit);
   }
@@ -69,12 +69,12 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
     this.timer = undefined;
   }
 
-  /** Drops every key whose previous window no longer overlaps a sliding window ending now. */
+  /** Drops every key whose window is over (its next hit would open a new one anyway). */
   sweep(): number {
     const now = this.clock();
     let removed = 0;
     for (const [key, entry] of this.entries) {
-      if (entry.window < Math.floor(now / entry.windowMs) - 1) {
+      if (now >= entry.start + entry.windowMs) {
         this.entries.delete(key);
         removed++;
       }

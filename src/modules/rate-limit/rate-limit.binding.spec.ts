@@ -10,6 +10,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { AUDIT_RECORDER } from '../audit/audit.types';
 import { MetricsService } from '../metrics/metrics.service';
 import { MetricsSources } from '../metrics/metrics-sources';
+import { SessionRegistry } from '../auth/session-registry';
 import { TokenService } from '../auth/token.service';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitHttpBinding } from './rate-limit.http';
@@ -50,10 +51,11 @@ class QuietController {
     { provide: APP_CONFIG, useValue: loadConfig({ RATE_LIMIT_DEFAULT: '3', LOG_LEVEL: 'silent' }) },
     { provide: AUDIT_RECORDER, useValue: { record: jest.fn(), recordInTransaction: jest.fn() } },
     { provide: TokenService, useValue: { verifyAccessToken: jest.fn() } },
+    { provide: SessionRegistry, useValue: { isActive: jest.fn() } },
     { provide: MetricsService, useValue: { rateLimitRejections: { inc: jest.fn() } } },
     MetricsSources,
   ],
-  exports: [APP_CONFIG, AUDIT_RECORDER, TokenService, MetricsService, MetricsSources],
+  exports: [APP_CONFIG, AUDIT_RECORDER, TokenService, SessionRegistry, MetricsService, MetricsSources],
 })
 class Dependencies {}
 

@@ -5,7 +5,7 @@ import { routeHooks } from '../../common/http/route-hooks';
 import { RateLimitRule, RateLimitRules } from './rate-limit-rules';
 import { RateLimitService } from './rate-limit.service';
 import { RouteThrottleMetadata } from './route-throttle-metadata';
-import { SlidingWindowRecord } from './sliding-window';
+import { RateLimitRecord } from './fixed-window';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -86,7 +86,7 @@ export class RateLimitHttpBinding {
   }
 
   /** Sets the headers; over the limit, sends the 429 and returns false. */
-  private answer(rule: RateLimitRule, record: SlidingWindowRecord, request: FastifyRequest, reply: FastifyReply): boolean {
+  private answer(rule: RateLimitRule, record: RateLimitRecord, request: FastifyRequest, reply: FastifyReply): boolean {
     setRateLimitHeaders(reply, rule, record);
     if (!record.isBlocked) return true;
     this.limiter.refused(rule, record, request);
@@ -96,15 +96,16 @@ export class RateLimitHttpBinding {
 }
 
 export const refusalDetail = (rule: RateLimitRule) => `over ${rule.limit} requests per ${rule.windowMs / 1000} s on ${rule.pattern}`;
-export const retryAfterHeader = (record: SlidingWindowRecord) => ({ 'Retry-After': String(Math.max(1, record.timeToBlockExpire)) });
+export const retryAfterHeader = (record: RateLimitRecord) => ({ 'Retry-After': String(Math.max(1, record.timeToBlockExpire)) });
 
 /**
- * X-RateLimit-Reset: whole seconds until the current window turns. Names are
+ * X-RateLimit-Reset: whole seconds until the window ends and the whole limit
+ * is back (on a refusal, the same as Retry-After). Names are
  * given lower-case and values as strings: Fastify lower-cases every name it
  * stores (so this is what goes on the wire anyway) and Node validates every
  * value; this spares both a conversion on every answer.
  */
-export function setRateLimitHeaders(reply: FastifyReply, rule: RateLimitRule, record: SlidingWindowRecord): void {
+export function setRateLimitHeaders(reply: FastifyReply, rule: RateLimitRule, record: RateLimitRecord): void {
   reply.header('x-ratelimit-limit', rule.limitHeader);
   reply.header('x-ratelimit-remaining', String(Math.max(0, rule.limit - record.totalHits)));
   reply.header('x-ratelimit-reset', String(record.timeToExpire));

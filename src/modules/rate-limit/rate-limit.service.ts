@@ -5,11 +5,13 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AUDIT_RECORDER, AuditRecorder } from '../audit/audit.types';
 import { bearerToken } from '../auth/guards/authentication.guard';
+import { SessionRegistry } from '../auth/session-registry';
 import { TokenService } from '../auth/token.service';
+import { Principal } from '../../common/request-context/request-context';
 import { FailoverThrottlerStorage } from './failover-throttler.storage';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RateLimitRule } from './rate-limit-rules';
-import { SlidingWindowRecord } from './sliding-window';
+import { RateLimitRecord } from './fixed-window';
 import { MetricsService } from '../metrics/metrics.service';
 import { MetricsSources } from '../metrics/metrics-sources';
 
@@ -50,6 +52,7 @@ export class RateLimitService implements OnModuleInit {
     private readonly memory: MemoryThrottlerStorage,
     @Inject(AUDIT_RECORDER) private readonly audit: AuditRecorder,
     private readonly tokens: TokenService,
+    private readonly sessions: SessionRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly metricsSources: MetricsSources,
@@ -68,26 +71,23 @@ export class RateLimitService implements OnModuleInit {
    * when the in-process store serves alone: then synchronously, which spares
    * the hottest path its promises (the store is the same either way).
    */
-  hit(rule: RateLimitRule, ip: string): SlidingWindowRecord | Promise<SlidingWindowRecord> {
+  hit(rule: RateLimitRule, ip: string): RateLimitRecord | Promise<RateLimitRecord> {
     const key = `${rule.id}:${trackerOf(ip)}`;
     if (this.storage === this.memory) return this.memory.hit(key, rule.windowMs, rule.limit);
-    return this.storage.increment(key, rule.windowMs, rule.limit, rule.windowMs, 'default') as Promise<SlidingWindowRecord>;
+    return this.storage.increment(key, rule.windowMs, rule.limit, rule.windowMs, 'default') as Promise<RateLimitRecord>;
   }
 
   /** Counts a refusal and, for the first of its window, records RATE_LIMIT_EXCEEDED. */
-  refused(rule: RateLimitRule, record: SlidingWindowRecord, request: FastifyRequest): void {
+  refused(rule: RateLimitRule, record: RateLimitRecord, request: FastifyRequest): void {
     this.rejections++;
     this.metrics.rateLimitRejections.inc({ pattern: rule.pattern });
     if (!record.firstRefusalInWindow) return;
-    const principal = this.principalOf(request);
     const queryAt = request.url.indexOf('?');
-    this.audit.record({
-      type: 'RATE_LIMIT_EXCEEDED',
-      tenantId: principal?.tenantId ?? null,
-      userId: principal?.userId ?? null,
+    const event = {
+      type: 'RATE_LIMIT_EXCEEDED' as const,
       resourceType: 'rate-limit',
       resourceId: rule.pattern,
-      outcome: 'failure',
+      outcome: 'failure' as const,
       metadata: {
         pattern: rule.pattern,
         limit: rule.limit,
@@ -95,7 +95,12 @@ export class RateLimitService implements OnModuleInit {
         method: request.method,
         path: queryAt === -1 ? request.url : request.url.slice(0, queryAt),
       },
-    });
+    };
+    const write = (principal: Principal | null) =>
+      this.audit.record({ ...event, tenantId: principal?.tenantId ?? null, userId: principal?.userId ?? null });
+    const principal = this.validPrincipal(request);
+    if (principal instanceof Promise) void principal.then(write, () => write(null));
+    else write(principal);
   }
 
   stats(): RateLimitStats {
@@ -114,14 +119,23 @@ export class RateLimitService implements OnModuleInit {
     return this.storage instanceof FailoverThrottlerStorage && this.storage.usingRedis ? 'redis' : 'memory';
   }
 
-  /** The tenant and user of a valid access token, checked by signature only (no session lookup on this path). */
-  private principalOf(request: FastifyRequest) {
+  /**
+   * The principal of the request's access token when its credentials are
+   * valid: signed, unexpired and of a live session (a revoked token's tenant
+   * does not get the event). Only for the first refusal of a window.
+   */
+  private validPrincipal(request: FastifyRequest): Principal | null | Promise<Principal | null> {
     const token = bearerToken(request);
     if (!token) return null;
+    let principal: Principal;
     try {
-      return this.tokens.verifyAccessToken(token);
+      principal = this.tokens.verifyAccessToken(token);
     } catch {
       return null;
     }
+    // Synchronous when the session's state is cached (the common case), like the authentication guard.
+    const active = this.sessions.isActive(principal.tenantId, principal.sessionId);
+    if (active instanceof Promise) return active.then((live) => (live ? principal : null));
+    return active ? principal : null;
   }
 }

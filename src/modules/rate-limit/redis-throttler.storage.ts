@@ -1,14 +1,13 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
-import { SlidingWindowRecord } from './sliding-window';
+import { RateLimitRecord } from './fixed-window';
 
 /**
- * One hit, atomically, in one round trip: the sliding-window counter of
- * sliding-window.ts over a hash {w: window index, c: current, p: previous,
- * a: window of the last reported refusal}. Time is Redis's own clock (one
+ * One hit, atomically, in one round trip: the fixed-window counter of
+ * fixed-window.ts over a hash {s: window start (ms), c: hits allowed in it,
+ * r: 1 once a refusal of it was reported}. Time is Redis's own clock (one
  * clock for every instance) unless the caller passes one (tests). The key
- * expires once its current window can no longer weigh on a later hit.
- * Returns {allowed, count, resetMs, retryMs, firstRefusalInWindow}.
+ * expires with its window. Returns {allowed, count, resetMs, firstRefusalInWindow}.
  */
 const HIT_SCRIPT = `
 local windowMs = tonumber(ARGV[1])
@@ -18,48 +17,32 @@ if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local index = math.floor(now / windowMs)
-local s = redis.call('HMGET', KEYS[1], 'w', 'c', 'p', 'a')
-local w = tonumber(s[1])
+local s = redis.call('HMGET', KEYS[1], 's', 'c', 'r')
+local start = tonumber(s[1])
 local c = tonumber(s[2]) or 0
-local p = tonumber(s[3]) or 0
-local a = tonumber(s[4]) or -1
-if w == nil or w < index - 1 then
+local r = tonumber(s[3]) or 0
+if start == nil or now >= start + windowMs then
+  start = now
   c = 0
-  p = 0
-elseif w == index - 1 then
-  p = c
-  c = 0
-elseif w > index then
-  index = w
-  now = index * windowMs
+  r = 0
+elseif now < start then
+  now = start
 end
-local elapsed = now - index * windowMs
-local weighted = 0
-if p > 0 then weighted = math.ceil(p * (windowMs - elapsed) / windowMs) end
 local allowed = 0
-local retry = 0
 local first = 0
-if weighted + c < limit then
+if c < limit then
   c = c + 1
   allowed = 1
-else
-  if c >= limit then
-    retry = windowMs - elapsed + math.ceil(windowMs * (c - limit + 1) / c)
-  else
-    retry = math.ceil(windowMs * (p - limit + 1 + c) / p) - elapsed
-  end
-  if a ~= index then
-    a = index
-    first = 1
-  end
+elseif r == 0 then
+  r = 1
+  first = 1
 end
-redis.call('HSET', KEYS[1], 'w', index, 'c', c, 'p', p, 'a', a)
-redis.call('PEXPIRE', KEYS[1], 2 * windowMs - elapsed)
-return {allowed, weighted + c, windowMs - elapsed, retry, first}
+redis.call('HSET', KEYS[1], 's', start, 'c', c, 'r', r)
+redis.call('PEXPIRE', KEYS[1], start + windowMs - now)
+return {allowed, c, start + windowMs - now, first}
 `;
 
-type HitReply = [number, number, number, number, number];
+type HitReply = [number, number, number, number];
 type WithHitCommand = Redis & {
   rateLimitHit(key: string, windowMs: number, limit: number, now: number | ''): Promise<HitReply>;
 };
@@ -86,20 +69,20 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   /** `ttl` is the window in milliseconds (as @nestjs/throttler passes it); `blockDuration` is not used. */
-  async increment(key: string, ttl: number, limit: number): Promise<SlidingWindowRecord> {
-    const [allowed, count, resetMs, retryMs, first] = await this.redis.rateLimitHit(
+  async increment(key: string, ttl: number, limit: number): Promise<RateLimitRecord> {
+    const [allowed, count, resetMs, first] = await this.redis.rateLimitHit(
       this.keyPrefix + key,
       ttl,
       limit,
       this.clock ? this.clock() : '',
     );
+    const resetSeconds = Math.ceil(resetMs / 1000);
     return {
       totalHits: count,
-      timeToExpire: Math.ceil(resetMs / 1000),
+      timeToExpire: resetSeconds,
       isBlocked: allowed === 0,
-      timeToBlockExpire: Math.ceil(retryMs / 1000),
+      timeToBlockExpire: allowed === 0 ? resetSeconds : 0,
       resetMs,
-      retryMs,
       firstRefusalInWindow: first === 1,
     };
   }
