@@ -191,10 +191,12 @@ describe('tenants, users and authentication', () => {
       ['missing the session id', () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(), sid: undefined }, secret())],
       ['with an unknown role', () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(), role: 'root' }, secret())],
       ['of an unknown session', () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(), sid: randomUUID() }, secret())],
+      ['without an expiry', () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(), exp: undefined }, secret())],
     ])('is refused when %s', async (_, make) => {
       const res = await t.http.get('/api/auth/me', { token: make() });
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHENTICATED');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="saas-core"');
     });
 
     it('is refused with a non-Bearer scheme', async () => {

@@ -99,5 +99,7 @@ function isHealthReport(body: unknown): body is Record<string, unknown> {
 export function sendProblem(reply: FastifyReply, requestId: string, resolved: Resolved): void {
   const problem = { ...buildProblem(resolved.code, requestId, resolved.detail, resolved.errors), ...resolved.extensions };
   if (resolved.headers) reply.headers(resolved.headers);
+  // RFC 9110: a 401 names the scheme that would be accepted.
+  if (resolved.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="saas-core"');
   void reply.status(ERROR_CATALOG[resolved.code].status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

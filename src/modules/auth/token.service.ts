@@ -57,8 +57,10 @@ export class TokenService {
     } catch {
       throw new DomainError('UNAUTHENTICATED', 'the access token is invalid or expired');
     }
-    const { sub, tid, role, sid } = claims;
-    if (![sub, tid, sid].every((v) => typeof v === 'string' && UUID_PATTERN.test(v)) || (role !== 'admin' && role !== 'member')) {
+    const { sub, tid, role, sid, exp } = claims as AccessClaims & { exp?: unknown };
+    // Every token we sign expires; one without `exp` was not made by us, whatever its signature says.
+    const wellFormed = [sub, tid, sid].every((v) => typeof v === 'string' && UUID_PATTERN.test(v)) && (role === 'admin' || role === 'member');
+    if (!wellFormed || typeof exp !== 'number') {
       throw new DomainError('UNAUTHENTICATED', 'the access token is invalid or expired');
     }
     return { userId: sub, tenantId: tid, role, sessionId: sid };
