@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { unusableDataDir } from '../config/app-config';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, unusableDataDir } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 import { servingClientClass } from './serving-pg-client';
 

@@ -20,8 +20,8 @@ export const ERROR_CATALOG = {
   CART_LIMIT_EXCEEDED: { status: 422, title: 'Cart limit exceeded' },
   AMOUNT_TOO_LARGE: { status: 422, title: 'Amount too large' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused' },
-  REQUEST_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
 } as const;

@@ -6,6 +6,7 @@ import { ERROR_CATALOG, ErrorCode } from '../errors/error-codes';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem-details';
 import { SECURITY_HEADERS } from './security-headers';
 
+/** The problem for a parser error code: a timeout, headers too large, or otherwise not HTTP. */
 function problemFor(code: string | undefined): { code: ErrorCode; detail: string; errors?: FieldError[] } {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { code: 'REQUEST_TIMEOUT', detail: 'the request was not received in time' };
   if (code === 'HPE_HEADER_OVERFLOW') {

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, PipeTransform } from '@nestjs/common';
+import { Body, PipeTransform } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { validationFailed } from '../errors/domain-error';
 
@@ -22,5 +22,4 @@ class NoBodyPipe implements PipeTransform {
 export const NoBody = (): ParameterDecorator => Body(new NoBodyPipe());
 
 /** Documents the same in OpenAPI: an optional body that can only be `{}`. */
-export const ApiNoBody = () =>
-  applyDecorators(ApiBody({ required: false, schema: { type: 'object', additionalProperties: false, maxProperties: 0 } }));
+export const ApiNoBody = () => ApiBody({ required: false, schema: { type: 'object', additionalProperties: false, maxProperties: 0 } });
