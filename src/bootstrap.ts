@@ -13,6 +13,7 @@ import { registerSecurityHeaders } from './common/http/security-headers';
 import { trackRoutes } from './common/http/route-registry';
 import { setupOpenApi } from './common/http/openapi';
 import { createLogger, PinoNestLogger } from './common/logging/logger';
+import { documentProductUpdate } from './modules/catalog/dto/product.dto';
 import { documentLiveness, registerLivenessRoutes } from './modules/health/liveness.route';
 import { RateLimitHttpBinding } from './modules/rate-limit/rate-limit.http';
 
@@ -74,6 +75,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // `/metrics` (Prometheus) lives at the root; `/api/metrics` is declared with its full path because
   // the bare `metrics` path is excluded from the prefix.
   app.setGlobalPrefix('api', { exclude: ['metrics', 'api/metrics'] });
-  setupOpenApi(app, documentLiveness);
+  setupOpenApi(app, documentLiveness, documentProductUpdate);
   return app;
 }

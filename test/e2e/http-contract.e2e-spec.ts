@@ -206,6 +206,42 @@ describe('HTTP contract: headers, errors, body handling', () => {
       const login = res.body.paths['/api/auth/me'].get;
       expect(login.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'X-Tenant-ID', in: 'header' })]));
       expect(login.security).toEqual([{ bearer: [] }]);
+      // Only where a user's access token is taken: the header is checked against it.
+      const parametersOf = (path: string, method: string) => (res.body.paths[path][method].parameters ?? []).map((p: any) => p.name);
+      for (const [path, method] of [['/api/auth/login', 'post'], ['/api/health/ready', 'get'], ['/api/admin/tenants', 'post'], ['/metrics', 'get']]) {
+        expect([path, parametersOf(path, method)]).toEqual([path, expect.not.arrayContaining(['X-Tenant-ID'])]);
+      }
+    });
+
+    it('declares the response headers API.md promises, where they are sent', async () => {
+      const doc = (await t.http.get('/api/docs-json')).body;
+      const headersOf = (path: string, method: string, status: string) => Object.keys(doc.paths[path][method].responses[status].headers ?? {});
+      const rateLimit = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+      expect(headersOf('/api/wallets', 'get', '200')).toEqual(expect.arrayContaining(['X-Request-Id', ...rateLimit]));
+      expect(headersOf('/api/wallets', 'get', '429')).toEqual(expect.arrayContaining(['Retry-After', ...rateLimit]));
+      expect(headersOf('/api/health/ready', 'get', '200')).toEqual(['X-Request-Id']);
+      expect(headersOf('/metrics', 'get', '200')).toEqual(['X-Request-Id']);
+      expect(headersOf('/api/wallets/transfers', 'post', '201')).toContain('Idempotent-Replayed');
+      expect(headersOf('/api/svm/cart', 'get', '200')).toContain('ETag');
+      // The live answers carry them.
+      const live = await t.http.get('/api/wallets', { token: tenant.admin.token });
+      for (const name of ['X-Request-Id', ...rateLimit]) expect(live.headers[name.toLowerCase()]).toBeDefined();
+    });
+
+    it('describes request bodies as the validation enforces them', async () => {
+      const doc = (await t.http.get('/api/docs-json')).body;
+      const schemas = doc.components.schemas;
+      for (const name of ['CreateWalletDto', 'CreateTransferDto', 'CheckoutDto', 'CreateUserDto', 'CreateTenantDto', 'LoginDto', 'UpdateProductDto']) {
+        expect([name, schemas[name].additionalProperties]).toEqual([name, false]);
+      }
+      expect(schemas.UpdateProductDto.minProperties).toBe(1);
+      expect(schemas.CreateUserDto.properties.email.format).toBe('email');
+      const slug = new RegExp(schemas.CreateTenantDto.properties.slug.pattern);
+      expect([slug.test('acme-shop'), slug.test('3f2504e0-4f89-41d3-9a0c-0305e82c3301')]).toEqual([true, false]);
+      const limit = doc.paths['/api/users'].get.parameters.find((p: any) => p.name === 'limit');
+      expect(limit.schema.type).toBe('integer');
+      const key = doc.paths['/api/wallets/transfers'].post.parameters.find((p: any) => p.name === 'Idempotency-Key');
+      expect([new RegExp(key.schema.pattern).test('key-1'), new RegExp(key.schema.pattern).test('caf\u00e9')]).toEqual([true, false]);
     });
   });
 });

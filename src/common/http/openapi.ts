@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { problemResponse } from '../decorators/api-problems.decorator';
 import { ProblemDetailsDto } from '../errors/problem-details';
+import { documentResponseHeaders } from './openapi-headers';
 
 /** Methods whose requests Fastify reads a body of (GET and HEAD bodies are never parsed). */
 const BODY_METHODS = ['post', 'put', 'patch', 'delete'];
@@ -21,17 +22,11 @@ export function setupOpenApi(app: INestApplication, ...amendments: DocumentAmend
     )
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'PLATFORM_ADMIN_TOKEN' }, 'platform')
-    .addGlobalParameters({
-      name: 'X-Tenant-ID',
-      in: 'header',
-      required: false,
-      description: 'Optional: the caller’s own tenant id or slug; another tenant is 403 TENANT_MISMATCH',
-      schema: { type: 'string' },
-    })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'PLATFORM_ADMIN_TOKEN' }, 'platform')
     .build();
   const generated = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto] });
-  const document = declareBodyProblems(amendments.reduce((doc, amend) => amend(doc), generated));
+  const amended = amendments.reduce((doc, amend) => amend(doc), generated);
+  const document = documentResponseHeaders(closeRequestBodies(declareTenantHeader(declareBodyProblems(amended))));
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'saas-core API',
@@ -52,6 +47,39 @@ function declareBodyProblems(document: OpenAPIObject): OpenAPIObject {
       if (!operation) continue;
       operation.responses['413'] ??= problemResponse(['PAYLOAD_TOO_LARGE']);
       operation.responses['415'] ??= problemResponse(['UNSUPPORTED_MEDIA_TYPE']);
+    }
+  }
+  return document;
+}
+
+const TENANT_HEADER = {
+  in: 'header' as const,
+  name: 'X-Tenant-ID',
+  required: false,
+  description: 'Optional: the caller’s own tenant id or slug; another tenant is 403 TENANT_MISMATCH',
+  schema: { type: 'string' },
+};
+
+/** X-Tenant-ID is checked against a user's access token: declared where one is taken. */
+function declareTenantHeader(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
+      if (operation?.security?.some((requirement) => 'bearer' in requirement)) operation.parameters = [...(operation.parameters ?? []), TENANT_HEADER];
+    }
+  }
+  return document;
+}
+
+/** Request bodies refuse unknown fields (400 VALIDATION_FAILED): their schemas say so. */
+function closeRequestBodies(document: OpenAPIObject): OpenAPIObject {
+  const schemas = document.components?.schemas ?? {};
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.post, item.put, item.patch, item.delete]) {
+      const body = operation?.requestBody;
+      const schema = body && 'content' in body ? body.content['application/json']?.schema : undefined;
+      const name = schema && '$ref' in schema ? schema.$ref.split('/').pop()! : undefined;
+      const target = (name ? schemas[name] : schema) as { type?: string; additionalProperties?: unknown } | undefined;
+      if (target && target.type === 'object' && target.additionalProperties === undefined) target.additionalProperties = false;
     }
   }
   return document;

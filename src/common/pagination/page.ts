@@ -9,7 +9,7 @@ export const toIntIfDigits = ({ value }: { value: unknown }) =>
 
 /** `limit` and `cursor`, shared by every list endpoint. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Transform(toIntIfDigits)
   @IsInt()

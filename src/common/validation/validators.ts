@@ -12,7 +12,7 @@ const lowerCase = ({ value }: { value: unknown }) => (typeof value === 'string' 
 /** An e-mail address, compared case-insensitively (stored lower-cased). */
 export const IsAccountEmail = () =>
   applyDecorators(
-    ApiProperty({ example: 'ada@example.com', maxLength: 254 }),
+    ApiProperty({ format: 'email', example: 'ada@example.com', maxLength: 254 }),
     Transform(lowerCase),
     IsString(),
     MaxLength(254),
@@ -34,7 +34,7 @@ export const IsRole = () =>
 /** 3–63 of a-z, 0-9 and '-', never shaped like a UUID (so ids and slugs never collide). */
 export const IsSlug = () =>
   applyDecorators(
-    ApiProperty({ pattern: SLUG_PATTERN.source, example: 'acme' }),
+    ApiProperty({ pattern: NOT_UUID_SHAPED.source + SLUG_PATTERN.source.slice(1), example: 'acme' }),
     IsString(),
     Matches(SLUG_PATTERN, { message: 'must be 3 to 63 characters of a-z, 0-9 and -' }),
     Matches(NOT_UUID_SHAPED, { message: 'must not look like a UUID' }),

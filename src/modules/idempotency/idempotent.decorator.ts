@@ -23,6 +23,6 @@ export const Idempotent = () =>
       description:
         '1-255 printable ASCII characters, unique per intended operation. Repeating a request with the same key and body replays ' +
         'its first answer (header Idempotent-Replayed: true) without running it again. Keys are kept at least 24 hours.',
-      schema: { type: 'string', minLength: 1, maxLength: 255 },
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]{1,255}$' },
     }),
   );

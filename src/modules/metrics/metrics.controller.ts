@@ -48,7 +48,8 @@ export class MetricsController {
   })
   @ApiOkResponse({
     description: 'healthy or degraded; with detailed=true, the detailed report',
-    schema: { oneOf: [{ $ref: getSchemaPath(MetricsReportDto) }, { $ref: getSchemaPath(DetailedMetricsReportDto) }] },
+    // anyOf: the detailed report is also a report (JSON Schema objects allow more members).
+    schema: { anyOf: [{ $ref: getSchemaPath(MetricsReportDto) }, { $ref: getSchemaPath(DetailedMetricsReportDto) }] },
   })
   @ApiServiceUnavailableResponse({
     description:
@@ -56,7 +57,7 @@ export class MetricsController {
       'code SERVICE_UNAVAILABLE) whose `status` member is "unhealthy"',
     content: {
       [PROBLEM_CONTENT_TYPE]: {
-        schema: { oneOf: [{ $ref: getSchemaPath(UnhealthyMetricsReportDto) }, { $ref: getSchemaPath(UnhealthyDetailedMetricsReportDto) }] },
+        schema: { anyOf: [{ $ref: getSchemaPath(UnhealthyMetricsReportDto) }, { $ref: getSchemaPath(UnhealthyDetailedMetricsReportDto) }] },
       },
     },
   })

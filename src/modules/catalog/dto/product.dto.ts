@@ -1,4 +1,4 @@
-import { ApiProperty, PartialType } from '@nestjs/swagger';
+import { ApiProperty, OpenAPIObject, PartialType } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsAmount, IsCurrency } from '../../../common/validation/money';
 
@@ -30,6 +30,13 @@ export class CreateProductDto {
 
 /** Every field optional (but never null); at least one must be given. */
 export class UpdateProductDto extends PartialType(CreateProductDto, { skipNullProperties: false }) {}
+
+/** "At least one field", which no decorator declares, in the OpenAPI document. */
+export function documentProductUpdate(document: OpenAPIObject): OpenAPIObject {
+  const schema = document.components?.schemas?.[UpdateProductDto.name];
+  if (schema && !('$ref' in schema)) schema.minProperties = 1;
+  return document;
+}
 
 export class ProductDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
