@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyBaseLogger, FastifyInstance, LogController } from 'fastify';
+import { errorCodes, FastifyBaseLogger, FastifyInstance, LogController } from 'fastify';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { answerClientError } from './common/http/client-error';
@@ -18,17 +18,22 @@ import { documentLiveness, registerLivenessRoutes } from './modules/health/liven
 import { RateLimitHttpBinding } from './modules/rate-limit/rate-limit.http';
 
 /**
- * An empty body is no body, whatever its Content-Type says (Fastify's parser
+ * Only JSON bodies are accepted (anything else is 415 before a handler runs),
+ * and an empty body is no body, whatever its Content-Type says (Fastify
  * refuses it): a client that always sends `Content-Type: application/json`
  * can still call the routes that take none (logout, cancel), and a route
  * that needs a body reports the missing fields, as without the header.
  */
-function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
+function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
+  fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    if (request.headers['content-length'] === '0') done(null, undefined);
+    else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type'] ?? '(none)'), undefined);
+  });
 }
 
 /**
@@ -56,9 +61,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   const fastify = adapter.getInstance();
-  // Only JSON bodies are accepted: anything else is 415 before it reaches a handler.
-  fastify.removeContentTypeParser('text/plain');
-  acceptEmptyJsonBodies(fastify);
+  acceptJsonBodiesOnly(fastify);
   trackRoutes(fastify);
   registerSecurityHeaders(fastify);
   registerRequestLifecycle(fastify, config.TRUST_PROXY);

@@ -119,6 +119,16 @@ describe('cart', () => {
     expect((await t.http.patch('/api/svm/cart/items/nope', { quantity: 1 }, { token: user.token })).status).toBe(404);
   });
 
+  it('DELETE takes no body: one with fields is 400 and removes nothing', async () => {
+    const user = await createUser(t.http, shop);
+    await add(user, mug.id, 1);
+    const line = await t.http.request('DELETE', `/api/svm/cart/items/${mug.id}`, { token: user.token, body: { all: true } });
+    expect(line.status).toBe(400);
+    expect(line.body.errors).toEqual([{ field: 'all', message: 'should not exist' }]);
+    expect((await t.http.request('DELETE', '/api/svm/cart', { token: user.token, body: { force: 1 } })).status).toBe(400);
+    expect((await cart(user)).body.itemCount).toBe(1);
+  });
+
   it('DELETE /cart empties it with 204', async () => {
     const user = await createUser(t.http, shop);
     await add(user, mug.id, 2);

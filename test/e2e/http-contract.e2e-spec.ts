@@ -112,6 +112,8 @@ describe('HTTP contract: headers, errors, body handling', () => {
       expect(page.body.errors).toEqual([{ field: 'limit', message: 'must be an integer number' }]);
       const tooBig = await t.http.get('/api/users?limit=101', { token: tenant.admin.token });
       expect(tooBig.body.errors).toEqual([{ field: 'limit', message: 'must not be greater than 100' }]);
+      const negative = await t.http.get('/api/users?limit=-1', { token: tenant.admin.token });
+      expect(negative.body.errors).toEqual([{ field: 'limit', message: 'must not be less than 1' }]);
     });
   });
 
@@ -132,6 +134,13 @@ describe('HTTP contract: headers, errors, body handling', () => {
       expectSecurityHeaders(res);
       expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(res.headers.connection).toBe('close');
+    });
+
+    it('answer a valid request pipelined before the bad one first', async () => {
+      const valid = `GET /api/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tenant.admin.token}\r\n\r\n`;
+      const res = await rawRequest(t.http.baseUrl, `${valid}GARBAGE\r\n\r\n`);
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/^\{"data":\[.*\}HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"code":"VALIDATION_FAILED"/s);
     });
   });
 
@@ -156,10 +165,16 @@ describe('HTTP contract: headers, errors, body handling', () => {
       expect(res.body.errors).toEqual([{ field: 'body', message: 'must be valid JSON' }]);
     });
 
-    it('that are empty count as none, whatever the Content-Type: the required fields are missing', async () => {
-      const res = await t.http.request('POST', '/api/auth/login', { rawBody: '', contentType: 'application/json' });
+    it.each(['application/json', 'text/plain'])('that are empty count as none, whatever the Content-Type (%s): the required fields are missing', async (contentType) => {
+      const res = await t.http.request('POST', '/api/auth/login', { rawBody: '', contentType });
       expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'password', 'tenant']);
+    });
+
+    it.each([['[]'], ['null'], ['"x"'], ['0']])('that are JSON but not an object (%s) are 400', async (rawBody) => {
+      const res = await t.http.request('POST', '/api/auth/login', { rawBody, contentType: 'application/json' });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
     });
 
     it.each([

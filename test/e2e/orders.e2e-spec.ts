@@ -180,6 +180,9 @@ describe('orders', () => {
     const empty = await t.http.request('POST', `/api/svm/orders/${order.id}/cancel`, { rawBody: '', contentType: 'application/json', token: user.token, headers });
     expect(empty.status).toBe(200);
     expect(empty.body.status).toBe('CANCELLED');
+    // `{}` is the same (empty) body: a retry that sends it replays.
+    const retry = await t.http.post(`/api/svm/orders/${order.id}/cancel`, {}, { token: user.token, headers });
+    expect([retry.status, retry.headers['idempotent-replayed']]).toEqual([200, 'true']);
   });
 
   it('moves PAID → FULFILLED → DELIVERED for admins only, and refuses every other move', async () => {

@@ -423,6 +423,10 @@ describe('wallets', () => {
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'cursor' })] });
       }
+      // Nor does another tenant's cursor of the same list.
+      const acmePage = await t.http.get('/api/wallets?limit=1', { token: acme.admin.token });
+      const foreign = await t.http.get(`/api/wallets?cursor=${encodeURIComponent(acmePage.body.nextCursor)}`, { token: globex.admin.token });
+      expect(foreign.status).toBe(400);
     });
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { ServerResponse, STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
 import { FieldError } from '../errors/domain-error';
 import { ERROR_CATALOG, ErrorCode } from '../errors/error-codes';
@@ -26,6 +26,13 @@ function problemFor(code: string | undefined): { code: ErrorCode; detail: string
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
+    return;
+  }
+  // A valid request pipelined before the bad one may still be running: its answer goes first.
+  // (`_httpMessage` is Node's own link from a socket to its in-flight response.)
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished) {
+    inFlight.once('finish', () => answerClientError(error, socket));
     return;
   }
   const { code, detail, errors } = problemFor(error.code);

@@ -17,13 +17,14 @@ export interface ListCursors {
  * Opaque, signed keyset cursors: `base64url(json).base64url(hmac)`. The
  * signature lets the service tell its own cursors from forged or mangled
  * ones, which API.md answers with 400. It also covers the list the cursor
- * was made for, so a cursor of one list (another wallet's transactions, the
- * orders) is refused by another, not read as a position in it.
+ * was made for, and the tenant, so a cursor of one list (another wallet's
+ * transactions, the orders, another tenant's users) is refused by another,
+ * not read as a position in it.
  */
 export class CursorCodec {
   constructor(private readonly key: string) {}
 
-  /** `list` names the list, and the resource it belongs to if any (`wallet-transactions:<id>`). */
+  /** `list` names the list and whose it is: `users:<tenant id>`, `wallet-transactions:<wallet id>`. */
   forList(list: string): ListCursors {
     return { encode: (position) => this.encode(list, position), decode: (cursor) => this.decode(list, cursor) };
   }

@@ -3,9 +3,12 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ListCursors } from './cursor';
 
-/** Query strings carry text: accept only plain digits as a number, so "1e3" or "5.0" stay invalid. */
+/**
+ * Query strings carry text: only plain (signed) digits become a number, so
+ * "1e3" or "5.0" stay invalid, while "-1" or "99999999999" are numbers out of range.
+ */
 export const toIntIfDigits = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
+  typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
 
 /** `limit` and `cursor`, shared by every list endpoint. */
 export class PageQueryDto {

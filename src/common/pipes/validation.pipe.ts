@@ -10,6 +10,9 @@ import { FieldError, validationFailed } from '../errors/domain-error';
  */
 const isReservedName = (key: string) => key === 'prototype' || key in Object.prototype;
 
+/** A body a DTO can describe: a JSON object, or none at all (then its required fields are reported missing). */
+const isObjectOrNothing = (value: unknown) => value === undefined || (value !== null && typeof value === 'object' && !Array.isArray(value));
+
 /** Paths of the reserved member names in a parsed body or query, at any depth. */
 function reservedMembers(value: unknown, path: string, found: string[]): string[] {
   if (Array.isArray(value)) value.forEach((item, i) => reservedMembers(item, `${path}[${i}]`, found));
@@ -45,6 +48,9 @@ class StrictValidationPipe implements PipeTransform {
     // The request context of `@Ctx()` is built by us, not sent by the client, and ValidationPipe
     // leaves custom decorators alone: returned as it is, without the promise ValidationPipe makes.
     if (metadata.type === 'custom') return value;
+    if (metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object && !isObjectOrNothing(value)) {
+      throw validationFailed([{ field: 'body', message: 'must be a JSON object' }]);
+    }
     if (metadata.type === 'body' || metadata.type === 'query') {
       const reserved = reservedMembers(value, '', []);
       if (reserved.length) throw validationFailed(reserved.map((field) => ({ field, message: 'should not exist' })));

@@ -21,7 +21,7 @@ export class AuditQueryService {
 
   /** The caller's tenant only: the WHERE clause and row-level security both say so. */
   listForTenant(tenantId: string, query: AuditQueryDto): Promise<Page<AuditLogDto>> {
-    return this.uow.readForTenant(tenantId, (tx) => this.list(tx, query, { tenantId }, this.cursors.forList('audit-logs')));
+    return this.uow.readForTenant(tenantId, (tx) => this.list(tx, query, { tenantId }, this.cursors.forList(`audit-logs:${tenantId}`)));
   }
 
   /** The platform view: every tenant, or one, or (`none`) the tenant-less events. */

@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { ApiAuthenticated } from '../../common/decorators/api-problems.decorator';
 import { Ctx } from '../../common/decorators/ctx.decorator';
 import { ConditionalGet } from '../../common/http/conditional-get';
+import { ApiNoBody, NoBody } from '../../common/pipes/no-body.pipe';
 import { ParseIdPipe } from '../../common/pipes/parse-id.pipe';
 import { AuthenticatedContext } from '../../common/request-context/request-context';
 import { CartService } from './cart.service';
@@ -42,8 +43,9 @@ export class CartController {
   @Delete('items/:productId')
   @ApiOperation({ summary: 'Remove a line' })
   @ApiOkResponse({ type: CartDto })
+  @ApiNoBody()
   @ApiAuthenticated('NOT_FOUND')
-  remove(@Ctx() ctx: AuthenticatedContext, @Param('productId', ParseIdPipe) productId: string) {
+  remove(@Ctx() ctx: AuthenticatedContext, @Param('productId', ParseIdPipe) productId: string, @NoBody() _body: undefined) {
     return this.cart.removeItem(ctx, productId);
   }
 
@@ -51,8 +53,9 @@ export class CartController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Empty the cart' })
   @ApiNoContentResponse()
+  @ApiNoBody()
   @ApiAuthenticated()
-  clear(@Ctx() ctx: AuthenticatedContext): Promise<void> {
+  clear(@Ctx() ctx: AuthenticatedContext, @NoBody() _body: undefined): Promise<void> {
     return this.cart.clear(ctx);
   }
 }

@@ -63,7 +63,7 @@ export class CatalogService {
 
   async list(ctx: AuthenticatedContext, query: PageQueryDto): Promise<Page<ProductDto>> {
     const limit = query.limit ?? 20;
-    const cursors = this.cursors.forList('products');
+    const cursors = this.cursors.forList(`products:${ctx.principal.tenantId}`);
     const after = keysetCondition(cursors, query.cursor, 3);
     const rows = await this.uow.readOnce<ProductRow>(
       ctx.principal.tenantId,

@@ -30,9 +30,12 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
  * What makes two requests "the same": method, path and the JSON value of the
  * body (canonical: key order and white space do not matter). Ids in the path
  * count in lower case, as the routes read them: a retry that spells a wallet's
- * id in capitals addresses the same wallet.
+ * id in capitals addresses the same wallet. No body and `{}` are the same body
+ * (a route that takes none accepts both).
  */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   const canonicalPath = path.replace(UUID, (id) => id.toLowerCase());
-  return createHash('sha256').update(`${method.toUpperCase()}\n${canonicalPath}\n${canonicalJson(body ?? null)}`).digest('hex');
+  const isEmptyObject = !!body && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0;
+  const canonicalBody = canonicalJson(body === undefined || isEmptyObject ? null : body);
+  return createHash('sha256').update(`${method.toUpperCase()}\n${canonicalPath}\n${canonicalBody}`).digest('hex');
 }

@@ -32,7 +32,7 @@ export class OrdersService {
     const params: unknown[] = [tenantId, limit + 1];
     if (role !== 'admin') conditions.push(`user_id = $${params.push(userId)}`);
     if (query.status) conditions.push(`status = $${params.push(query.status)}`);
-    const cursors = this.cursors.forList('orders');
+    const cursors = this.cursors.forList(`orders:${tenantId}`);
     const after = keysetCondition(cursors, query.cursor, params.length + 1);
     params.push(...after.params);
     conditions.push(after.sql);

@@ -48,7 +48,7 @@ export class UsersService {
 
   async list(ctx: AuthenticatedContext, query: PageQueryDto): Promise<Page<UserResponseDto>> {
     const limit = query.limit ?? 20;
-    const cursors = this.cursors.forList('users');
+    const cursors = this.cursors.forList(`users:${ctx.principal.tenantId}`);
     const after = keysetCondition(cursors, query.cursor, 3);
     const rows = await this.uow.readOnce<UserRow>(
       ctx.principal.tenantId,

@@ -113,7 +113,7 @@ export class WalletsService {
     }
     const owner = role === 'admin' ? (query.userId?.toLowerCase() ?? null) : userId;
     const limit = query.limit ?? 20;
-    const cursors = this.cursors.forList('wallets');
+    const cursors = this.cursors.forList(`wallets:${tenantId}`);
     const after = keysetCondition(cursors, query.cursor, 4);
     const page = `SELECT ${WALLET_COLUMNS} FROM accounts
        WHERE tenant_id = $1 AND kind = 'wallet' AND ($3::uuid IS NULL OR user_id = $3::uuid) AND ${after.sql}

@@ -6,6 +6,7 @@ export const MAX_STOCK = 1_000_000_000;
 
 export class CreateProductDto {
   @ApiProperty({ pattern: '^[A-Za-z0-9._-]{1,64}$', example: 'TSHIRT-RED-M' })
+  @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1 to 64 of A-Z a-z 0-9 . _ -' })
   sku!: string;
 
