@@ -28,11 +28,13 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     socket.destroy();
     return;
   }
-  // A valid request pipelined before the bad one may still be running: its answer goes first.
-  // (`_httpMessage` is Node's own link from a socket to its in-flight response.)
+  // `_httpMessage` is Node's own link from a socket to its in-flight response.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (inFlight && !inFlight.writableFinished) {
-    inFlight.once('finish', () => answerClientError(error, socket));
+    // A timed-out request is the in-flight one, stalled by its client: nothing more is owed.
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.destroy();
+    // A valid request pipelined before the bad one is still running: its answer goes first.
+    else inFlight.once('finish', () => answerClientError(error, socket));
     return;
   }
   const { code, detail, errors } = problemFor(error.code);
