@@ -59,12 +59,14 @@ export class HttpClient {
 
 /**
  * Sends `raw` bytes as they are over a new connection and reads the answer
- * until the server closes it: for requests no HTTP client would send.
+ * until the server closes it: for requests no HTTP client would send. The
+ * connection stays open for writing, as an HTTP client's does: a half-close
+ * would make Node drop the answers still in flight.
  */
 export function rawRequest(baseUrl: string, raw: string): Promise<TestResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.end(raw));
+    const socket = connect(Number(port), hostname, () => socket.write(raw));
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', reject);
