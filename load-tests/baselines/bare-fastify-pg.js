@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const fastify = require('fastify');
 const { exitWithParent } = require('./parent-watch');
 
-const CART_SQL = `SELECT c.id, c.currency, c.updated_at, ci.product_id, ci.quantity, p.sku, p.name, p.unit_price
+const CART_SQL = `SELECT c.id, c.updated_at, ci.product_id, ci.quantity, p.sku, p.name, p.unit_price, p.currency
   FROM carts c
   LEFT JOIN cart_items ci ON ci.tenant_id = c.tenant_id AND ci.cart_id = c.id
   LEFT JOIN products p ON p.tenant_id = ci.tenant_id AND p.id = ci.product_id
@@ -36,7 +36,7 @@ async function embedded() {
       unit_price bigint NOT NULL, currency char(3) NOT NULL, stock integer NOT NULL,
       created_at timestamptz(3) NOT NULL DEFAULT now(), updated_at timestamptz(3) NOT NULL DEFAULT now(),
       UNIQUE (tenant_id, id), UNIQUE (tenant_id, sku));
-    CREATE TABLE carts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id uuid NOT NULL, user_id uuid NOT NULL, currency char(3),
+    CREATE TABLE carts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id uuid NOT NULL, user_id uuid NOT NULL,
       created_at timestamptz(3) NOT NULL DEFAULT now(), updated_at timestamptz(3) NOT NULL DEFAULT now(),
       UNIQUE (tenant_id, id), UNIQUE (tenant_id, user_id));
     CREATE TABLE cart_items (tenant_id uuid NOT NULL, cart_id uuid NOT NULL, product_id uuid NOT NULL, quantity integer NOT NULL,
@@ -51,7 +51,7 @@ async function embedded() {
     products.push(rows[0].id);
   }
   for (const [u, userId] of userIds.entries()) {
-    const { rows } = await db.query("INSERT INTO carts (tenant_id, user_id, currency) VALUES ($1, $2, 'EUR') RETURNING id", [tenantId, userId]);
+    const { rows } = await db.query("INSERT INTO carts (tenant_id, user_id) VALUES ($1, $2) RETURNING id", [tenantId, userId]);
     for (let i = 0; i < cartLines; i++) {
       await db.query('INSERT INTO cart_items (tenant_id, cart_id, product_id, quantity) VALUES ($1, $2, $3, $4)', [
         tenantId,
@@ -75,7 +75,7 @@ function toCart(rows) {
     itemCount += row.quantity;
     return { productId: row.product_id, sku: row.sku, name: row.name, unitPrice: Number(row.unit_price), quantity: row.quantity, lineTotal };
   });
-  return { id: rows[0]?.id ?? null, currency: rows[0]?.currency ?? null, items, itemCount, total, updatedAt: rows[0]?.updated_at ?? null };
+  return { id: rows[0]?.id ?? null, currency: lines[0]?.currency ?? null, items, itemCount, total, updatedAt: rows[0]?.updated_at ?? null };
 }
 
 async function main() {

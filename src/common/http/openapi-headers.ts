@@ -1,7 +1,7 @@
 import { OpenAPIObject } from '@nestjs/swagger';
+import { Operation, operationsOf } from './openapi-operations';
 
 // The OpenAPI object types @nestjs/swagger does not export, as far as this file reads them.
-type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
 interface HeaderObject {
   description: string;
   schema: { type: string; enum?: string[] };
@@ -28,8 +28,6 @@ const REPLAYED: HeaderObject = {
 };
 const ETAG: HeaderObject = { description: 'A strong validator of the body: send it back in If-None-Match', schema: { type: 'string' } };
 
-const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
-
 /** `/api/health*` and everything outside `/api` (`/metrics`) are never rate limited (API.md). */
 const isRateLimited = (path: string) => path.startsWith('/api/') && !path.startsWith('/api/health');
 
@@ -44,21 +42,17 @@ const hasHeaderParameter = (operation: Operation, name: string) =>
  * Derived from the document itself, so a new route is covered as it lands.
  */
 export function documentResponseHeaders(document: OpenAPIObject): OpenAPIObject {
-  for (const [path, item] of Object.entries(document.paths)) {
-    for (const method of OPERATION_METHODS) {
-      const operation = item[method];
-      if (!operation) continue;
-      const idempotent = hasHeaderParameter(operation, 'Idempotency-Key');
-      const conditional = hasHeaderParameter(operation, 'If-None-Match');
-      for (const [status, response] of Object.entries(operation.responses)) {
-        if (!response || '$ref' in response) continue;
-        const headers: Record<string, unknown> = { ...(response as ResponseObject).headers, 'X-Request-Id': REQUEST_ID };
-        if (isRateLimited(path)) Object.assign(headers, RATE_LIMIT);
-        if (isRateLimited(path) && status === '429') headers['Retry-After'] = RETRY_AFTER;
-        if (idempotent) headers['Idempotent-Replayed'] = REPLAYED;
-        if (conditional && (status === '200' || status === '304')) headers.ETag = ETAG;
-        (response as ResponseObject).headers = headers;
-      }
+  for (const { path, operation } of operationsOf(document)) {
+    const idempotent = hasHeaderParameter(operation, 'Idempotency-Key');
+    const conditional = hasHeaderParameter(operation, 'If-None-Match');
+    for (const [status, response] of Object.entries(operation.responses)) {
+      if (!response || '$ref' in response) continue;
+      const headers: Record<string, unknown> = { ...(response as ResponseObject).headers, 'X-Request-Id': REQUEST_ID };
+      if (isRateLimited(path)) Object.assign(headers, RATE_LIMIT);
+      if (isRateLimited(path) && status === '429') headers['Retry-After'] = RETRY_AFTER;
+      if (idempotent) headers['Idempotent-Replayed'] = REPLAYED;
+      if (conditional && (status === '200' || status === '304')) headers.ETag = ETAG;
+      (response as ResponseObject).headers = headers;
     }
   }
   return document;

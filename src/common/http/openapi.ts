@@ -3,9 +3,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { problemResponse } from '../decorators/api-problems.decorator';
 import { ProblemDetailsDto } from '../errors/problem-details';
 import { documentResponseHeaders } from './openapi-headers';
-
-/** Methods whose requests Fastify reads a body of (GET and HEAD bodies are never parsed). */
-const BODY_METHODS = ['post', 'put', 'patch', 'delete'];
+import { operationsOf } from './openapi-operations';
 
 type DocumentAmendment = (document: OpenAPIObject) => OpenAPIObject;
 
@@ -41,13 +39,9 @@ export function setupOpenApi(app: INestApplication, ...amendments: DocumentAmend
  * of every such route whether or not it reads a body, so declared here once.
  */
 function declareBodyProblems(document: OpenAPIObject): OpenAPIObject {
-  for (const item of Object.values(document.paths)) {
-    for (const method of BODY_METHODS) {
-      const operation = item[method as 'post'];
-      if (!operation) continue;
-      operation.responses['413'] ??= problemResponse(['PAYLOAD_TOO_LARGE']);
-      operation.responses['415'] ??= problemResponse(['UNSUPPORTED_MEDIA_TYPE']);
-    }
+  for (const { operation } of operationsOf(document).filter((o) => o.takesBody)) {
+    operation.responses['413'] ??= problemResponse(['PAYLOAD_TOO_LARGE']);
+    operation.responses['415'] ??= problemResponse(['UNSUPPORTED_MEDIA_TYPE']);
   }
   return document;
 }
@@ -62,10 +56,8 @@ const TENANT_HEADER = {
 
 /** X-Tenant-ID is checked against a user's access token: declared where one is taken. */
 function declareTenantHeader(document: OpenAPIObject): OpenAPIObject {
-  for (const item of Object.values(document.paths)) {
-    for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
-      if (operation?.security?.some((requirement) => 'bearer' in requirement)) operation.parameters = [...(operation.parameters ?? []), TENANT_HEADER];
-    }
+  for (const { operation } of operationsOf(document)) {
+    if (operation.security?.some((requirement) => 'bearer' in requirement)) operation.parameters = [...(operation.parameters ?? []), TENANT_HEADER];
   }
   return document;
 }
@@ -73,14 +65,12 @@ function declareTenantHeader(document: OpenAPIObject): OpenAPIObject {
 /** Request bodies refuse unknown fields (400 VALIDATION_FAILED): their schemas say so. */
 function closeRequestBodies(document: OpenAPIObject): OpenAPIObject {
   const schemas = document.components?.schemas ?? {};
-  for (const item of Object.values(document.paths)) {
-    for (const operation of [item.post, item.put, item.patch, item.delete]) {
-      const body = operation?.requestBody;
-      const schema = body && 'content' in body ? body.content['application/json']?.schema : undefined;
-      const name = schema && '$ref' in schema ? schema.$ref.split('/').pop()! : undefined;
-      const target = (name ? schemas[name] : schema) as { type?: string; additionalProperties?: unknown } | undefined;
-      if (target && target.type === 'object' && target.additionalProperties === undefined) target.additionalProperties = false;
-    }
+  for (const { operation } of operationsOf(document)) {
+    const body = operation.requestBody;
+    const schema = body && 'content' in body ? body.content['application/json']?.schema : undefined;
+    const name = schema && '$ref' in schema ? schema.$ref.split('/').pop()! : undefined;
+    const target = (name ? schemas[name] : schema) as { type?: string; additionalProperties?: unknown } | undefined;
+    if (target && target.type === 'object' && target.additionalProperties === undefined) target.additionalProperties = false;
   }
   return document;
 }

@@ -6,6 +6,7 @@ import { Ledger1764000000310 } from './1764000000310-ledger';
 import { CatalogCart1764000000500 } from './1764000000500-catalog-cart';
 import { Orders1764000000600 } from './1764000000600-orders';
 import { AuditRetention1764000000700 } from './1764000000700-audit-retention';
+import { CartCurrency1764000000800 } from './1764000000800-cart-currency';
 
 /** Every migration, in order. A feature adds its own here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CatalogCart1764000000500,
   Orders1764000000600,
   AuditRetention1764000000700,
+  CartCurrency1764000000800,
 ];

@@ -22,7 +22,7 @@ function toView({ cart, lines }: CartWithLines): CartDto {
   return {
     id: cart.id,
     // The lines' own currency, as every check of the cart reads it (a product's currency may change after it was added).
-    currency: lines.length ? lines[0].currency : null,
+    currency: lines[0]?.currency ?? null,
     items: lines.map((line) => ({
       productId: line.product_id,
       sku: line.sku,
@@ -75,7 +75,6 @@ export class CartService {
          ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity`,
         [ctx.principal.tenantId, cart.id, input.productId, quantity],
       );
-      return product.currency;
     });
   }
 
@@ -91,7 +90,6 @@ export class CartService {
         productId,
         quantity,
       ]);
-      return line.currency;
     });
   }
 
@@ -99,7 +97,6 @@ export class CartService {
     return this.change(ctx, async (tx, cart, lines) => {
       if (!lines.some((l) => l.product_id === productId)) throw notFound('cart line');
       await tx.query('DELETE FROM cart_items WHERE tenant_id = $1 AND cart_id = $2 AND product_id = $3', [ctx.principal.tenantId, cart.id, productId]);
-      return lines.length > 1 ? lines[0].currency : null;
     });
   }
 
@@ -111,13 +108,13 @@ export class CartService {
     });
   }
 
-  /** Locks the cart, applies `mutate` (which returns the cart's currency after it), and answers the new cart. */
-  private change(ctx: AuthenticatedContext, mutate: (tx: Tx, cart: CartRow, lines: CartLineRow[]) => Promise<string | null>): Promise<CartDto> {
+  /** Locks the cart, applies `mutate`, and answers the new cart. */
+  private change(ctx: AuthenticatedContext, mutate: (tx: Tx, cart: CartRow, lines: CartLineRow[]) => Promise<void>): Promise<CartDto> {
     const { tenantId, userId } = ctx.principal;
     return this.uow.forTenant(tenantId, async (tx) => {
       const cart = await cartStore.lockOrCreate(tx, tenantId, userId);
-      const currency = await mutate(tx, cart, await cartStore.lines(tx, tenantId, cart.id));
-      await cartStore.touch(tx, tenantId, cart.id, currency);
+      await mutate(tx, cart, await cartStore.lines(tx, tenantId, cart.id));
+      await cartStore.touch(tx, tenantId, cart.id);
       return toView((await cartStore.read(tx, tenantId, userId))!);
     });
   }

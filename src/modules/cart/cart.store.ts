@@ -1,8 +1,8 @@
 import { Tx } from '../../database/unit-of-work';
 
+/** A cart; its currency is its lines' (their products'), never stored apart from them. */
 export interface CartRow {
   id: string;
-  currency: string | null;
   updated_at: Date;
 }
 
@@ -23,7 +23,7 @@ export interface CartWithLines {
 export type CartWithLinesRow = CartRow & { [K in keyof CartLineRow as `line_${K}`]: CartLineRow[K] | null };
 
 /** A user's cart and its lines in one statement ($1 tenant, $2 user): a row per line, or one with null lines. */
-export const CART_WITH_LINES = `SELECT c.id, c.currency, c.updated_at, ci.product_id AS line_product_id, p.sku AS line_sku,
+export const CART_WITH_LINES = `SELECT c.id, c.updated_at, ci.product_id AS line_product_id, p.sku AS line_sku,
        p.name AS line_name, p.unit_price AS line_unit_price, p.currency AS line_currency, ci.quantity AS line_quantity
   FROM carts c
   LEFT JOIN (cart_items ci JOIN products p ON p.tenant_id = ci.tenant_id AND p.id = ci.product_id)
@@ -34,7 +34,7 @@ export const CART_WITH_LINES = `SELECT c.id, c.currency, c.updated_at, ci.produc
 /** The rows of {@link CART_WITH_LINES} as a cart and its lines; undefined when the user has no cart yet. */
 export function cartFromRows(rows: CartWithLinesRow[]): CartWithLines | undefined {
   if (rows.length === 0) return undefined;
-  const { id, currency, updated_at } = rows[0];
+  const { id, updated_at } = rows[0];
   const lines = rows
     .filter((row) => row.line_product_id !== null)
     .map((row) => ({
@@ -45,7 +45,7 @@ export function cartFromRows(rows: CartWithLinesRow[]): CartWithLines | undefine
       currency: row.line_currency!,
       quantity: row.line_quantity!,
     }));
-  return { cart: { id, currency, updated_at }, lines };
+  return { cart: { id, updated_at }, lines };
 }
 
 /**
@@ -55,7 +55,7 @@ export function cartFromRows(rows: CartWithLinesRow[]): CartWithLines | undefine
 export const cartStore = {
   async find(tx: Tx, tenantId: string, userId: string, lock = false): Promise<CartRow | undefined> {
     const [cart] = await tx.query<CartRow>(
-      `SELECT id, currency, updated_at FROM carts WHERE tenant_id = $1 AND user_id = $2${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT id, updated_at FROM carts WHERE tenant_id = $1 AND user_id = $2${lock ? ' FOR UPDATE' : ''}`,
       [tenantId, userId],
     );
     return cart;
@@ -82,13 +82,13 @@ export const cartStore = {
     );
   },
 
-  /** Records a change: the cart's currency follows its lines (null once empty). */
-  async touch(tx: Tx, tenantId: string, cartId: string, currency: string | null): Promise<void> {
-    await tx.query('UPDATE carts SET currency = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, cartId, currency]);
+  /** Records a change (updatedAt). */
+  async touch(tx: Tx, tenantId: string, cartId: string): Promise<void> {
+    await tx.query('UPDATE carts SET updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, cartId]);
   },
 
   async empty(tx: Tx, tenantId: string, cartId: string): Promise<void> {
     await tx.query('DELETE FROM cart_items WHERE tenant_id = $1 AND cart_id = $2', [tenantId, cartId]);
-    await cartStore.touch(tx, tenantId, cartId, null);
+    await cartStore.touch(tx, tenantId, cartId);
   },
 };

@@ -54,10 +54,14 @@ export function applyHit(state: WindowState, now: number, windowMs: number, limi
   if (allowed) state.count++;
   const firstRefusalInWindow = !allowed && !state.reported;
   if (firstRefusalInWindow) state.reported = true;
-  const resetMs = state.start + windowMs - now;
+  return windowRecord(allowed, state.count, state.start + windowMs - now, firstRefusalInWindow);
+}
+
+/** The record of one hit, whichever storage counted it. */
+export function windowRecord(allowed: boolean, count: number, resetMs: number, firstRefusalInWindow: boolean): RateLimitRecord {
   const resetSeconds = Math.ceil(resetMs / 1000);
   return {
-    totalHits: state.count,
+    totalHits: count,
     timeToExpire: resetSeconds,
     isBlocked: !allowed,
     timeToBlockExpire: allowed ? 0 : resetSeconds,

@@ -1,6 +1,6 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
-import { RateLimitRecord } from './fixed-window';
+import { RateLimitRecord, windowRecord } from './fixed-window';
 
 /**
  * One hit, atomically, in one round trip: the fixed-window counter of
@@ -76,14 +76,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       limit,
       this.clock ? this.clock() : '',
     );
-    const resetSeconds = Math.ceil(resetMs / 1000);
-    return {
-      totalHits: count,
-      timeToExpire: resetSeconds,
-      isBlocked: allowed === 0,
-      timeToBlockExpire: allowed === 0 ? resetSeconds : 0,
-      resetMs,
-      firstRefusalInWindow: first === 1,
-    };
+    return windowRecord(allowed === 1, count, resetMs, first === 1);
   }
 }
