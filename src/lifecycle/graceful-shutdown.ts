@@ -23,9 +23,10 @@ export function installGracefulShutdown(app: NestFastifyApplication, drainMs: nu
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
   let stopping = false;
 
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
+  // On arrival rather than in onSend: a global onSend hook would make every answer run Fastify's onSend phase.
+  fastify.addHook('onRequest', (_request, reply, done) => {
     if (stopping) void reply.header('connection', 'close');
-    done(null, payload);
+    done();
   });
 
   const onSignal = async (signal: NodeJS.Signals) => {
