@@ -56,6 +56,13 @@ describe('catalog', () => {
     }
   });
 
+  it('names the type when a sku is not a string, and stores nothing', async () => {
+    const res = await t.http.post('/api/svm/products', { sku: 12345, name: 'X', unitPrice: 1, currency: 'EUR', stock: 1 }, { token: shop.admin.token });
+    expect([res.status, res.body.code, res.body.errors]).toEqual([400, 'VALIDATION_FAILED', [{ field: 'sku', message: 'must be a string' }]]);
+    const listed = await t.http.get('/api/svm/products?limit=100', { token: shop.admin.token });
+    expect(listed.body.data.map((product: { sku: string }) => product.sku)).not.toContain('12345');
+  });
+
   it('answers 409 CONFLICT for a duplicate sku in the tenant, not across tenants', async () => {
     await createProduct(t.http, shop, { sku: 'DUP-1' });
     const dup = await t.http.post('/api/svm/products', { sku: 'DUP-1', name: 'X', unitPrice: 1, currency: 'EUR', stock: 1 }, { token: shop.admin.token });
